@@ -1,0 +1,47 @@
+# Two commands on a fresh machine: `make demo` and `make test` (see README).
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+SQLITE_URL := sqlite:///$(CURDIR)/var/test.sqlite3
+# PostgreSQL run: TEST_DATABASE_URL, else DATABASE_URL when it points at PostgreSQL.
+PG_URL := $(or $(TEST_DATABASE_URL),$(filter postgres%,$(DATABASE_URL)))
+PYTEST_ARGS ?=
+
+.PHONY: demo test install install-test lint test-sqlite test-postgres messages serve bench-unbind bench-admin
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
+	$(PY) -m pip install --quiet -e ".[test]"
+	touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+demo: install
+	mkdir -p var
+	DEBUG=1 $(PY) manage.py migrate --noinput
+	DEBUG=1 $(PY) manage.py seed_demo
+	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
+
+lint: install-test
+	$(VENV)/bin/ruff check .
+
+test: lint
+	$(MAKE) test-sqlite
+	@if [ -n "$(PG_URL)" ]; then $(MAKE) test-postgres; \
+	else echo "PostgreSQL run skipped: set TEST_DATABASE_URL (or DATABASE_URL=postgres://...)"; fi
+
+test-sqlite: install-test
+	mkdir -p var
+	DATABASE_URL=$(SQLITE_URL) SECRET_KEY=test-only $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+test-postgres: install-test
+	DATABASE_URL=$(PG_URL) REQUIRE_POSTGRES=1 SECRET_KEY=test-only $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+messages: install-test
+	$(PY) scripts/messages.py

@@ -1,0 +1,17 @@
+from families.models.bindings import Binding
+from families.models.copay import CoPayAuthorization
+from families.models.counter import ApplicationSequence, CounterApplication
+from families.models.persons import Person
+from families.models.policy import RegionPolicy
+from families.models.proofs import KinshipProof, ProofScan
+
+__all__ = [
+    "ApplicationSequence",
+    "Binding",
+    "CoPayAuthorization",
+    "CounterApplication",
+    "KinshipProof",
+    "Person",
+    "ProofScan",
+    "RegionPolicy",
+]

@@ -1,0 +1,77 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from families.choices import BindingStatus, Channel, ConsentMethod, Relationship
+
+
+class Binding(models.Model):
+    """亲情账户绑定: the holder may show the member's e-voucher. Never moves money."""
+
+    holder = models.ForeignKey(
+        "families.Person", on_delete=models.PROTECT, related_name="bindings_as_holder",
+        verbose_name=_("绑定人"),
+    )
+    member = models.ForeignKey(
+        "families.Person", on_delete=models.PROTECT, related_name="bindings_as_member",
+        verbose_name=_("被绑定人"),
+    )
+    relationship = models.CharField(
+        _("被绑定人是绑定人的"), max_length=16, choices=Relationship.choices
+    )
+    channel = models.CharField(_("渠道"), max_length=16, choices=Channel.choices)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=BindingStatus.choices, default=BindingStatus.PENDING
+    )
+    consent_method = models.CharField(
+        _("核验方式"), max_length=16, choices=ConsentMethod.choices
+    )
+    proof = models.ForeignKey(
+        "families.KinshipProof", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="bindings", verbose_name=_("亲属关系证明"),
+    )
+    commitment_signed = models.BooleanField(_("已签署承诺书"), default=False)
+    applied_at = models.DateTimeField(_("申请时间"), default=timezone.now)
+    applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", verbose_name=_("受理人"),
+    )
+    decided_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", verbose_name=_("审核人"),
+    )
+    decision_reason = models.CharField(_("审核意见"), max_length=200, blank=True)
+    ended_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", verbose_name=_("结束经办人"),
+    )
+    end_reason = models.CharField(_("结束原因"), max_length=200, blank=True)
+    history = HistoricalRecords(verbose_name=_("绑定历史"))
+
+    class Meta:
+        verbose_name = _("亲情账户绑定")
+        verbose_name_plural = _("亲情账户绑定")
+        permissions = [("unbind_binding", _("可解除亲情账户绑定"))]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(holder=models.F("member")), name="binding_not_self"
+            ),
+            models.UniqueConstraint(
+                fields=["holder", "member"],
+                condition=models.Q(status__in=["pending", "active"]),
+                name="binding_one_live_per_pair",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["holder", "status"], name="binding_holder_status_idx"),
+            models.Index(fields=["member", "status"], name="binding_member_status_idx"),
+            models.Index(fields=["member", "applied_at"], name="binding_member_month_idx"),
+            models.Index(fields=["status", "applied_at"], name="binding_status_applied_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.holder} → {self.member}"
