@@ -96,3 +96,48 @@ def person(name: str | None = None, *, birth: datetime.date = datetime.date(1980
 
 def yuan(value: str | int) -> Decimal:
     return Decimal(str(value)).quantize(Decimal("0.01"))
+
+
+def ref(p: Person, name: str | None = None):
+    """What a citizen states at the counter for person `p`."""
+    from families.services import PersonRef
+
+    return PersonRef(id_type=p.id_type, id_number=p.id_number, name=name or p.name)
+
+
+def binding(holder: Person, member: Person, *, relationship: str = "child",
+            status: str = "active", applied_at: datetime.datetime | None = None,
+            consent_method: str = "face", channel: str = "wechat", applied_by=None):
+    """A binding set up directly (as if it came from another channel earlier)."""
+    from django.utils import timezone
+
+    from families.models import Binding
+
+    applied_at = applied_at or timezone.now()
+    obj = Binding(holder=holder, member=member, relationship=relationship, channel=channel,
+                  consent_method=consent_method, status=status, applied_at=applied_at,
+                  applied_by=applied_by,
+                  decided_at=applied_at if status != "pending" else None)
+    save_audited(obj, actor=None, reason="测试数据", action="binding_apply")
+    return obj
+
+
+def proof(a: Person, b: Person, relationship: str, proof_type: str = "household_register",
+          actor=None, revoked: bool = False):
+    """A kinship proof: `b` is `a`'s `relationship`."""
+    from django.utils import timezone
+
+    from families.models import KinshipProof
+
+    actor = actor or User.objects.filter(is_staff=True).first() or staff("proof_clerk")
+    obj = KinshipProof(proof_type=proof_type, document_number=f"DOC{next(_seq)}", person_a=a,
+                       person_b=b, relationship=relationship, created_by=actor,
+                       revoked_at=timezone.now() if revoked else None)
+    save_audited(obj, actor=actor, reason="测试数据", action="created")
+    return obj
+
+
+def china(year: int, month: int, day: int, hour: int = 12, minute: int = 0) -> datetime.datetime:
+    from families.chinatime import CHINA
+
+    return datetime.datetime(year, month, day, hour, minute, tzinfo=CHINA)

@@ -1,0 +1,115 @@
+"""Reads: policy in force, facts for the rules, lookups. Query shapes decided once here."""
+
+import datetime
+
+from django.db.models import QuerySet
+
+from accounts.models import Region
+from families.chinatime import natural_month_bounds
+from families.choices import BINDING_COUNTS_MONTHLY, BINDING_HOLDS_SLOT
+from families.models import Binding, KinshipProof, Person, RegionPolicy
+from families.rules import BindingPolicy, PartyFacts, ProofFacts
+
+
+def policy_in_force(region: Region | int, on: datetime.date) -> RegionPolicy:
+    """The region's policy version in force on `on`; the seeds' defaults if none."""
+    region_id = region if isinstance(region, int) else region.pk
+    found = (
+        RegionPolicy.objects.filter(region_id=region_id, effective_from__lte=on)
+        .order_by("-effective_from")
+        .first()
+    )
+    return found or RegionPolicy(region_id=region_id, effective_from=on)
+
+
+def binding_policy(policy: RegionPolicy) -> BindingPolicy:
+    region_code = Region.objects.values_list("code", flat=True).get(pk=policy.region_id)
+    return BindingPolicy(
+        holder_limit=policy.holder_limit,
+        member_limit=policy.member_limit,
+        monthly_limit=policy.monthly_limit,
+        binding_relationships=tuple(policy.binding_relationships),
+        face_verification_age=policy.face_verification_age,
+        birth_exemption_enabled=policy.birth_exemption_enabled,
+        birth_exemption_cutoff=policy.birth_exemption_cutoff,
+        birth_exemption_region_code=region_code,
+    )
+
+
+def party_facts(person: Person) -> PartyFacts:
+    return PartyFacts(
+        person_id=person.pk,
+        name=person.name,
+        birth_date=person.birth_date,
+        insurance_status=person.insurance_status,
+        insurance_type=person.insurance_type,
+        deceased=person.is_deceased,
+        region_code=person.insured_region.code,
+        birth_region_code=person.birth_region.code if person.birth_region_id else None,
+    )
+
+
+def proof_facts(proof: KinshipProof | None) -> ProofFacts | None:
+    if proof is None:
+        return None
+    return ProofFacts(
+        proof_type=proof.proof_type,
+        person_a_id=proof.person_a_id,
+        person_b_id=proof.person_b_id,
+        relationship=proof.relationship,
+        revoked=proof.revoked_at is not None,
+    )
+
+
+def live_bindings(*, holder: Person | None = None, member: Person | None = None) -> QuerySet:
+    qs = Binding.objects.filter(status__in=BINDING_HOLDS_SLOT)
+    if holder is not None:
+        qs = qs.filter(holder=holder)
+    if member is not None:
+        qs = qs.filter(member=member)
+    return qs
+
+
+def binding_counts(
+    holder: Person, member: Person, at: datetime.datetime, exclude_id: int | None = None
+) -> dict[str, int | bool]:
+    """The figures rules 1-3 and 5 count. Pending applications hold their slot; the
+    natural month counts bindings applied for in `at`'s China-time month that were not
+    refused (pending, active or already unbound)."""
+    start, end = natural_month_bounds(at)
+    month = Binding.objects.filter(
+        member=member, applied_at__gte=start, applied_at__lt=end,
+        status__in=BINDING_COUNTS_MONTHLY,
+    )
+    holder_live = live_bindings(holder=holder)
+    member_live = live_bindings(member=member)
+    pair = live_bindings(holder=holder, member=member)
+    if exclude_id is not None:
+        month, holder_live, member_live, pair = (
+            q.exclude(pk=exclude_id) for q in (month, holder_live, member_live, pair)
+        )
+    return {
+        "holder_live_count": holder_live.count(),
+        "member_live_count": member_live.count(),
+        "member_month_count": month.count(),
+        "pair_live_exists": pair.exists(),
+    }
+
+
+def find_person(id_type: str, id_number: str) -> Person | None:
+    return (
+        Person.objects.select_related("insured_region", "birth_region")
+        .filter(id_type=id_type, id_number=id_number)
+        .first()
+    )
+
+
+def person_bindings(person: Person) -> QuerySet:
+    """A person's bindings on either side, newest first, ready for display."""
+    from django.db.models import Q
+
+    return (
+        Binding.objects.filter(Q(holder=person) | Q(member=person))
+        .select_related("holder", "member", "applied_by", "decided_by")
+        .order_by("-applied_at")
+    )

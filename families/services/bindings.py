@@ -1,0 +1,260 @@
+"""亲情账户 binding operations. Each is one transaction: lock the persons the rules
+count (primary-key order), re-read, check with families.rules, then write with history."""
+
+import datetime
+from dataclasses import replace
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.audit import save_audited
+from accounts.errors import RuleViolation
+from families import selectors
+from families.chinatime import add_months, china_date
+from families.choices import BindingStatus
+from families.models import Binding, KinshipProof, Person
+from families.rules import OFFLINE_CONSENT, BindingFacts, Check, binding_checks, first_failure
+from families.services.identity import PersonRef, identity_check, resolve_person
+from families.services.locking import lock_persons
+
+REVIEW_PERMISSION = "families.review_counterapplication"
+HOLDER = "绑定人"
+MEMBER = "被绑定人"
+
+
+def _facts(
+    *, holder: Person, member: Person, relationship: str, consent_method: str,
+    proof: KinshipProof | None, commitment_signed: bool, at: datetime.datetime,
+    exclude_id: int | None = None,
+) -> BindingFacts:
+    day = china_date(at)
+    return BindingFacts(
+        holder=selectors.party_facts(holder),
+        member=selectors.party_facts(member),
+        relationship=relationship,
+        consent_method=consent_method,
+        today=day,
+        holder_policy=selectors.binding_policy(
+            selectors.policy_in_force(holder.insured_region_id, day)
+        ),
+        member_policy=_member_policy(member, day),
+        proof=selectors.proof_facts(proof),
+        commitment_signed=commitment_signed,
+        **selectors.binding_counts(holder, member, at, exclude_id=exclude_id),
+    )
+
+
+def _member_policy(member: Person, day: datetime.date):
+    """Limits protecting the member follow his insured region; the birth-registry
+    exemption follows the region where his birth was registered."""
+    policy = selectors.binding_policy(selectors.policy_in_force(member.insured_region_id, day))
+    if member.birth_region_id and member.birth_region_id != member.insured_region_id:
+        birth = selectors.binding_policy(selectors.policy_in_force(member.birth_region_id, day))
+        policy = replace(
+            policy,
+            birth_exemption_enabled=birth.birth_exemption_enabled,
+            birth_exemption_cutoff=birth.birth_exemption_cutoff,
+            birth_exemption_region_code=birth.birth_exemption_region_code,
+        )
+    return policy
+
+
+def _raise_first_failure(checks: list[Check]) -> None:
+    failure = first_failure(checks)
+    if failure is not None:
+        raise RuleViolation(failure.code, failure.message, **failure.figures)
+
+
+def binding_eligibility(
+    *, holder: PersonRef, member: PersonRef, relationship: str, consent_method: str,
+    proof: KinshipProof | None = None, commitment_signed: bool = False,
+    at: datetime.datetime | None = None,
+) -> list[Check]:
+    """The eligibility pre-check: every rule with passed/failed and its figures, exactly
+    the checks `binding_apply` enforces (without taking locks)."""
+    holder_check, holder_person = identity_check(holder, _(HOLDER))
+    member_check, member_person = identity_check(member, _(MEMBER))
+    checks = [holder_check, member_check]
+    if not (holder_check.passed and member_check.passed):
+        return checks  # nothing more is shown about persons not positively identified
+    return checks + binding_checks(_facts(
+        holder=holder_person, member=member_person, relationship=relationship,
+        consent_method=consent_method, proof=proof, commitment_signed=commitment_signed,
+        at=at or timezone.now(),
+    ))
+
+
+def binding_apply(
+    *, actor, holder: PersonRef, member: PersonRef, relationship: str, channel: str,
+    consent_method: str, reason: str, proof: KinshipProof | None = None,
+    commitment_signed: bool = False, applied_at: datetime.datetime | None = None,
+) -> Binding:
+    """Apply for a binding. Face verification and the birth-registry exemption make it
+    active at once; offline consent (counter, guardian) leaves it pending for review.
+    Pending applications hold their slot in every limit."""
+    applied_at = applied_at or timezone.now()
+    with transaction.atomic():
+        holder_person = resolve_person(holder, _(HOLDER))
+        member_person = resolve_person(member, _(MEMBER))
+        locked = lock_persons(holder_person, member_person)
+        holder_person, member_person = locked[holder_person.pk], locked[member_person.pk]
+        _raise_first_failure(binding_checks(_facts(
+            holder=holder_person, member=member_person, relationship=relationship,
+            consent_method=consent_method, proof=proof, commitment_signed=commitment_signed,
+            at=applied_at,
+        )))
+        offline = consent_method in OFFLINE_CONSENT
+        binding = Binding(
+            holder=holder_person,
+            member=member_person,
+            relationship=relationship,
+            channel=channel,
+            consent_method=consent_method,
+            proof=proof,
+            commitment_signed=commitment_signed,
+            status=BindingStatus.PENDING if offline else BindingStatus.ACTIVE,
+            applied_at=applied_at,
+            applied_by=actor,
+            decided_at=None if offline else applied_at,
+        )
+        save_audited(binding, actor=actor, reason=reason, action="binding_apply")
+        return binding
+
+
+def _lock_binding(binding: Binding) -> Binding:
+    """Lock the two persons, then the binding itself, and return it re-read."""
+    lock_persons(binding.holder, binding.member)
+    return (
+        Binding.objects.select_for_update(of=("self",))
+        .select_related("holder__insured_region", "member__insured_region",
+                        "member__birth_region", "holder__birth_region", "proof")
+        .get(pk=binding.pk)
+    )
+
+
+def _require_status(binding: Binding, *allowed: str) -> None:
+    if binding.status not in allowed:
+        raise RuleViolation(
+            "invalid_state",
+            _("该绑定当前状态为“%(status)s”,不能进行此操作。")
+            % {"status": binding.get_status_display()},
+            status=binding.status,
+        )
+
+
+def require_reviewer(actor, submitted_by_id: int | None) -> None:
+    """Four-eyes: only a supervisor, and never the one who took the application."""
+    if actor is None or not actor.has_perm(REVIEW_PERMISSION):
+        raise RuleViolation("permission_denied", _("只有审核员可以审核线下核验申请。"))
+    if submitted_by_id is not None and actor.pk == submitted_by_id:
+        raise RuleViolation(
+            "same_reviewer", _("受理人不能审核自己受理的申请,须由另一名审核员审核。")
+        )
+
+
+def binding_approve(*, actor, binding: Binding, reason: str) -> Binding:
+    """Approve a pending offline binding. Limits are checked again now: they may have
+    filled up (or the policy changed) while the application waited."""
+    with transaction.atomic():
+        binding = _lock_binding(binding)
+        _require_status(binding, BindingStatus.PENDING)
+        require_reviewer(actor, binding.applied_by_id)
+        now = timezone.now()
+        checks = binding_checks(_facts(
+            holder=binding.holder, member=binding.member, relationship=binding.relationship,
+            consent_method=binding.consent_method, proof=binding.proof,
+            commitment_signed=binding.commitment_signed, at=binding.applied_at,
+            exclude_id=binding.pk,
+        ))
+        _raise_first_failure(checks)
+        binding.status = BindingStatus.ACTIVE
+        binding.decided_at = now
+        binding.decided_by = actor
+        binding.decision_reason = reason
+        save_audited(binding, actor=actor, reason=reason, action="binding_approve")
+        return binding
+
+
+def binding_reject(*, actor, binding: Binding, reason: str) -> Binding:
+    """Reject a pending application; it then no longer counts toward any limit."""
+    _require_reason(reason)
+    with transaction.atomic():
+        binding = _lock_binding(binding)
+        _require_status(binding, BindingStatus.PENDING)
+        require_reviewer(actor, binding.applied_by_id)
+        binding.status = BindingStatus.REJECTED
+        binding.decided_at = timezone.now()
+        binding.decided_by = actor
+        binding.decision_reason = reason
+        save_audited(binding, actor=actor, reason=reason, action="binding_reject")
+        return binding
+
+
+def binding_withdraw(*, actor, binding: Binding, reason: str) -> Binding:
+    """The citizen changed his mind before review."""
+    return _end_pending(binding, actor=actor, reason=reason, status=BindingStatus.WITHDRAWN,
+                        action="binding_withdraw")
+
+
+def binding_expire(*, actor, binding: Binding, reason: str) -> Binding:
+    """A pending application waited longer than the policy allows."""
+    return _end_pending(binding, actor=actor, reason=reason, status=BindingStatus.EXPIRED,
+                        action="binding_expire")
+
+
+def _end_pending(binding: Binding, *, actor, reason: str, status: str, action: str) -> Binding:
+    _require_reason(reason)
+    with transaction.atomic():
+        binding = _lock_binding(binding)
+        _require_status(binding, BindingStatus.PENDING)
+        binding.status = status
+        binding.ended_at = timezone.now()
+        binding.ended_by = actor
+        binding.end_reason = reason
+        save_audited(binding, actor=actor, reason=reason, action=action)
+        return binding
+
+
+def binding_unbind(
+    *, actor, binding: Binding, reason: str, administrative: bool = False
+) -> Binding:
+    """Either side may unbind an active binding; nothing is deleted. Regions may forbid
+    undoing a binding within N months of making it, unless the unbind is administrative
+    (death, insurance terminated)."""
+    _require_reason(reason)
+    with transaction.atomic():
+        binding = _lock_binding(binding)
+        _require_status(binding, BindingStatus.ACTIVE)
+        now = timezone.now()
+        if not administrative:
+            _check_unbind_not_too_early(binding, now)
+        binding.status = BindingStatus.UNBOUND
+        binding.ended_at = now
+        binding.ended_by = actor
+        binding.end_reason = reason
+        save_audited(binding, actor=actor, reason=reason, action="binding_unbind")
+        return binding
+
+
+def _check_unbind_not_too_early(binding: Binding, now: datetime.datetime) -> None:
+    today = china_date(now)
+    policy = selectors.policy_in_force(binding.holder.insured_region_id, today)
+    months = policy.min_months_before_unbind
+    if not months:
+        return
+    made_on = china_date(binding.decided_at or binding.applied_at)
+    allowed_from = add_months(made_on, months)
+    if today < allowed_from:
+        raise RuleViolation(
+            "unbind_too_early",
+            _("本统筹区规定绑定满 %(months)s 个月后方可解绑,最早可于 %(date)s 解绑。")
+            % {"months": months, "date": allowed_from.isoformat()},
+            months=months, allowed_from=allowed_from,
+        )
+
+
+def _require_reason(reason: str) -> None:
+    if not (reason or "").strip():
+        raise RuleViolation("reason_required", _("请填写办理原因。"))
+
