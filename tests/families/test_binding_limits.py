@@ -57,7 +57,7 @@ def test_sixth_holder_is_accepted_and_seventh_rejected_for_one_member():
 def test_member_limit_counts_every_channel_including_pending_counter_applications():
     member = f.person()
     for channel in ["national_app", "wechat", "alipay", "bank_app", "counter"]:
-        f.binding(f.person(), member, applied_at=f.china(2026, 8, 1))
+        f.binding(f.person(), member, channel=channel, applied_at=f.china(2026, 8, 1))
     f.binding(f.person(), member, status="pending", consent_method="counter",
               applied_at=f.china(2026, 8, 2))
     with pytest.raises(RuleViolation) as exc:

@@ -6,7 +6,6 @@ from hypothesis import strategies as st
 
 from families.idnumbers import (
     InvalidIdNumber,
-    check_digit,
     make_resident_id,
     mask_id_number,
     mask_phone,

@@ -46,7 +46,7 @@ class Command(BaseCommand):
 
         seed_families(actor=users["admin"], regions=regions, users=users, reason=REASON)
 
-        self.stdout.write(self.style.SUCCESS("演示数据已就绪。演示账号(密码均为 %s):" % DEMO_PASSWORD))
+        self.stdout.write(self.style.SUCCESS(f"演示数据已就绪。演示账号(密码均为 {DEMO_PASSWORD}):"))
         for username, _last, _first, hall, role, _su in STAFF:
             self.stdout.write(f"  {username:<12} {role}  {hall or '全部统筹区'}")
 
