@@ -35,6 +35,13 @@ _SUPERVISOR = _CLERK | {
     "accounts.view_user",
     "axes.view_accessattempt",
     "axes.delete_accessattempt",
+    "settlements.view_personalaccount",
+    "settlements.view_ledgerentry",
+    "settlements.view_settlement",
+    "settlements.view_settlementline",
+    "settlements.reverse_settlement",
+    "settlements.finalize_settlement",
+    "settlements.export_statement",
 }
 _SYSADMIN = {
     "accounts.view_user",

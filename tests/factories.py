@@ -141,3 +141,49 @@ def china(year: int, month: int, day: int, hour: int = 12, minute: int = 0) -> d
     from families.chinatime import CHINA
 
     return datetime.datetime(year, month, day, hour, minute, tzinfo=CHINA)
+
+
+# --- settlements (personal accounts, co-pay authorizations for settlement tests) -------
+
+
+def ledger_operator() -> User:
+    """The staff member test ledgers are written by (created once per test)."""
+    found = User.objects.filter(username="ledger_operator").first()
+    return found or staff("ledger_operator", roles.SUPERVISOR)
+
+
+def account(owner: Person, balance: str | int | Decimal = 0, *, actor: User | None = None):
+    """Open `owner`'s personal account with `balance` credited as one allocation."""
+    from settlements.services import account_open, allocation_post
+
+    actor = actor or ledger_operator()
+    opened = account_open(actor=actor, person=owner, reason="测试开户")
+    if Decimal(str(balance)) > 0:
+        allocation_post(actor=actor, person=owner, period="202401", amount=yuan(balance),
+                        reason="测试划入")
+        opened.refresh_from_db()
+    return opened
+
+
+def active_copay(authorizer: Person, beneficiary: Person, *, reserve: str | int = 0,
+                 relationship: str = "parent", decided_at: datetime.datetime | None = None,
+                 filed: bool = False, status: str = "active"):
+    """An approved co-pay authorization written directly (the approval services are
+    tested in tests/families)."""
+    from families.models import CoPayAuthorization
+
+    obj = CoPayAuthorization(
+        authorizer=authorizer,
+        beneficiary=beneficiary,
+        relationship=relationship,
+        channel="counter",
+        consent_method="counter",
+        status=status,
+        reserve=yuan(reserve),
+        commitment_signed=True,
+        decided_at=decided_at or datetime.datetime(2024, 1, 1, tzinfo=datetime.UTC),
+        filed_at=datetime.datetime(2024, 1, 2, tzinfo=datetime.UTC) if filed else None,
+        filing_number="BA-TEST" if filed else "",
+    )
+    save_audited(obj, actor=None, reason="测试数据", action="created")
+    return obj

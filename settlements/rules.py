@@ -1,0 +1,127 @@
+"""Pure settlement rules: plain values in, a refusal or a skip reason out. No I/O.
+
+The services and the `post_allocations` validation call the same functions, so a row
+the command accepts is a row the service accepts.
+"""
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from families.choices import InsuranceStatus, InsuranceType
+from settlements.models import SettlementCategory
+
+_PERIOD = re.compile(r"^(19|20)\d{2}(0[1-9]|1[0-2])$")
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why an operation or a payment source is refused: a stable code, a Chinese
+    message with the figures, and the figures themselves."""
+
+    code: str
+    message: str
+    figures: dict[str, Any] = field(default_factory=dict)
+
+
+def check_period(period: str) -> Refusal | None:
+    if not _PERIOD.match(period or ""):
+        return Refusal(
+            "invalid_period",
+            _("所属期“%(period)s”无效,应为六位年月,例如 202401。") % {"period": period},
+            {"period": period},
+        )
+    return None
+
+
+def check_category(category: str) -> Refusal | None:
+    """Personal-account money pays only outpatient, inpatient, designated-pharmacy costs
+    and the resident-insurance premium; cosmetics, supplements, non-designated
+    institutions are refused (DOMAIN.md settlement rule 2)."""
+    if category not in SettlementCategory.values:
+        allowed = "、".join(str(label) for label in SettlementCategory.labels)
+        return Refusal(
+            "category_not_allowed",
+            _("费用类别“%(category)s”不能使用个人账户支付,仅限:%(allowed)s。")
+            % {"category": category, "allowed": allowed},
+            {"category": category},
+        )
+    return None
+
+
+def check_pending(category: str, pending: bool) -> Refusal | None:
+    if pending and category != SettlementCategory.INPATIENT:
+        return Refusal(
+            "pending_only_inpatient",
+            _("只有住院费用可以先挂账待结算(出院后完成结算)。"),
+            {"category": category},
+        )
+    return None
+
+
+def check_account_holder(insurance_type: str) -> Refusal | None:
+    if insurance_type != InsuranceType.EMPLOYEE:
+        return Refusal(
+            "not_employee_insured",
+            _("只有职工医保参保人有个人账户。"),
+            {"insurance_type": insurance_type},
+        )
+    return None
+
+
+def beneficiary_skip(*, insurance_status: str, deceased: bool) -> Refusal | None:
+    """A beneficiary who died or whose insurance is not normal pays from no personal
+    account, his own or an authorizer's (DOMAIN.md settlement rule 7)."""
+    if deceased:
+        return Refusal("beneficiary_deceased", _("就医人已身故,个人账户不能支付。"))
+    if insurance_status != InsuranceStatus.NORMAL:
+        return Refusal(
+            "beneficiary_not_normal",
+            _("就医人参保状态为“%(status)s”,个人账户不能支付。")
+            % {"status": InsuranceStatus(insurance_status).label},
+            {"status": insurance_status},
+        )
+    return None
+
+
+def authorizer_skip(
+    *,
+    insurance_status: str,
+    deceased: bool,
+    has_account: bool,
+    filing_required: bool,
+    filed: bool,
+    balance: Decimal,
+    reserve: Decimal,
+) -> Refusal | None:
+    """Why one co-pay source pays nothing, or None when it can pay (balance - reserve)."""
+    if deceased:
+        return Refusal("authorizer_deceased", _("授权人已身故,家庭共济已停止。"))
+    if insurance_status != InsuranceStatus.NORMAL:
+        return Refusal(
+            "authorizer_not_normal",
+            _("授权人参保状态为“%(status)s”,家庭共济已停止。")
+            % {"status": InsuranceStatus(insurance_status).label},
+            {"status": insurance_status},
+        )
+    if not has_account:
+        return Refusal("authorizer_no_account", _("授权人没有个人账户。"))
+    if filing_required and not filed:
+        return Refusal("filing_required", _("授权人所在统筹区要求先备案,该授权尚未备案。"))
+    if balance <= reserve:
+        return Refusal(
+            "reserve_reached",
+            _("授权人个人账户余额 %(balance)s 元,未超过预留金额 %(reserve)s 元。")
+            % {"balance": balance, "reserve": reserve},
+            {"balance": balance, "reserve": reserve},
+        )
+    return None
+
+
+def own_account_skip(*, balance: Decimal) -> Refusal | None:
+    if balance <= 0:
+        return Refusal("balance_empty", _("本人个人账户余额为0元。"), {"balance": balance})
+    return None

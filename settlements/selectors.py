@@ -1,0 +1,93 @@
+"""Reads for settlements (select_related decided here, once)."""
+
+import datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.db.models import QuerySet, Sum
+from django.utils import timezone
+
+from families.models import CoPayAuthorization, RegionPolicy
+from settlements.models import (
+    LedgerEntry,
+    LedgerKind,
+    PersonalAccount,
+    SettlementLine,
+    SettlementStatus,
+)
+
+CHINA = ZoneInfo("Asia/Shanghai")
+
+
+def china_today() -> datetime.date:
+    return timezone.localdate(timezone=CHINA)
+
+
+def has_pending_settlements(authorization: CoPayAuthorization) -> bool:
+    """True while a pending settlement (an unfinished inpatient stay) has a line paid
+    from this authorization. `copay_revoke` refuses revocation then (DOMAIN.md co-pay
+    rule 9); it must lock the authorization row before asking, as `settlement_post`
+    locks it before paying from it."""
+    return SettlementLine.objects.filter(
+        authorization_id=authorization.pk,
+        amount__gt=0,
+        settlement__status=SettlementStatus.PENDING,
+    ).exists()
+
+
+def region_policy_in_force(region_id: int, day: datetime.date) -> RegionPolicy | None:
+    """The latest policy version with effective_from <= day, or None (model defaults)."""
+    return (
+        RegionPolicy.objects.filter(region_id=region_id, effective_from__lte=day)
+        .order_by("-effective_from")
+        .first()
+    )
+
+
+def allocation_for(account_id: int | None, period: str) -> LedgerEntry | None:
+    if account_id is None:
+        return None
+    return LedgerEntry.objects.filter(
+        account_id=account_id, kind=LedgerKind.ALLOCATION, period=period
+    ).first()
+
+
+def statement_entries(
+    account: PersonalAccount,
+    *,
+    date_from: datetime.date | None = None,
+    date_to: datetime.date | None = None,
+) -> QuerySet[LedgerEntry]:
+    """An account's ledger, oldest first, with what the statement shows of each entry
+    (settlement, who was treated, which authorization paid). Dates are China dates,
+    both ends inclusive."""
+    qs = LedgerEntry.objects.filter(account=account)
+    if date_from:
+        qs = qs.filter(created_at__gte=_china_midnight(date_from))
+    if date_to:
+        qs = qs.filter(created_at__lt=_china_midnight(date_to + datetime.timedelta(days=1)))
+    return qs.select_related(
+        "settlement__beneficiary", "line__authorization", "created_by"
+    ).order_by("created_at", "id")
+
+
+def _china_midnight(day: datetime.date) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time.min, tzinfo=CHINA)
+
+
+def ledger_mismatches() -> list[dict]:
+    """Accounts breaking the ledger invariants: balance == sum of entries == the last
+    entry's balance_after (0 with no entries), never negative. Empty when all is well."""
+    sums = dict(
+        LedgerEntry.objects.values_list("account_id").annotate(total=Sum("amount"))
+    )
+    bad = []
+    for account in PersonalAccount.objects.order_by("pk"):
+        last = account.entries.order_by("-id").values_list("balance_after", flat=True).first()
+        total = sums.get(account.pk) or Decimal("0.00")
+        last = Decimal("0.00") if last is None else last
+        if not (account.balance == total == last) or account.balance < 0:
+            bad.append(
+                {"account": account.pk, "balance": account.balance, "sum": total, "last": last}
+            )
+    return bad

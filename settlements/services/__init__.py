@@ -1,0 +1,18 @@
+"""Settlement services (writes). Keyword-only, an `actor` and a `reason` each, one
+transaction each; domain refusals raise `accounts.errors.RuleViolation`."""
+
+from settlements.services.accounts import account_adjust, account_open, allocation_post
+from settlements.services.settlements import (
+    settlement_finalize,
+    settlement_post,
+    settlement_reverse,
+)
+
+__all__ = [
+    "account_adjust",
+    "account_open",
+    "allocation_post",
+    "settlement_finalize",
+    "settlement_post",
+    "settlement_reverse",
+]

@@ -1,0 +1,83 @@
+"""Personal accounts: opening, monthly allocations, manual adjustments."""
+
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from accounts.audit import save_audited
+from accounts.errors import RuleViolation
+from families.models import Person
+from settlements import rules
+from settlements.models import LedgerEntry, LedgerKind, PersonalAccount
+from settlements.money import to_money
+from settlements.services._ledger import append_entry, lock_accounts, require_reason
+
+
+def _raise(refusal: rules.Refusal | None) -> None:
+    if refusal is not None:
+        raise RuleViolation(refusal.code, refusal.message, **refusal.figures)
+
+
+def account_open(*, actor, person: Person, reason: str) -> PersonalAccount:
+    """Open the person's personal account (employee insurance only); returns the
+    existing account if there is one."""
+    reason = require_reason(reason)
+    with transaction.atomic():
+        person = Person.objects.get(pk=person.pk)
+        _raise(rules.check_account_holder(person.insurance_type))
+        existing = PersonalAccount.objects.filter(person=person).first()
+        if existing is not None:
+            return existing
+        account = PersonalAccount(person=person)
+        try:
+            with transaction.atomic():
+                save_audited(account, actor=actor, reason=reason, action="account_opened")
+        except IntegrityError:
+            # A concurrent writer opened it first (one account per person).
+            return PersonalAccount.objects.get(person=person)
+        return account
+
+
+def allocation_post(*, actor, person: Person, period: str, amount, reason: str) -> LedgerEntry:
+    """Monthly credit (划入) to the person's account, opening it if needed. Idempotent
+    per person and period: a repeat returns the first entry and credits nothing; a
+    repeat with a different amount is refused (`allocation_conflict`)."""
+    reason = require_reason(reason)
+    amount = to_money(amount)
+    period = (period or "").strip()
+    _raise(rules.check_period(period))
+    with transaction.atomic():
+        opened = account_open(actor=actor, person=person, reason=reason)
+        (account,) = lock_accounts(account_ids=[opened.pk])
+        existing = LedgerEntry.objects.filter(
+            account=account, kind=LedgerKind.ALLOCATION, period=period
+        ).first()
+        if existing is not None:
+            if existing.amount != amount:
+                raise RuleViolation(
+                    "allocation_conflict",
+                    _("%(period)s 已划入 %(existing)s 元,与本次 %(amount)s 元不一致。")
+                    % {"period": period, "existing": existing.amount, "amount": amount},
+                    period=period, existing=existing.amount, amount=amount,
+                )
+            return existing
+        return append_entry(
+            account, actor=actor, reason=reason, kind=LedgerKind.ALLOCATION,
+            amount=amount, period=period,
+        )
+
+
+def account_adjust(*, actor, account: PersonalAccount, amount, reason: str) -> LedgerEntry:
+    """A signed manual correction (调整) with its reason; never below zero."""
+    reason = require_reason(reason)
+    if isinstance(amount, float | bool):
+        raise TypeError("money must be Decimal, int or str, never float")
+    amount = Decimal(str(amount))
+    magnitude = to_money(abs(amount))
+    signed = magnitude if amount > 0 else -magnitude
+    with transaction.atomic():
+        (locked,) = lock_accounts(account_ids=[account.pk])
+        return append_entry(
+            locked, actor=actor, reason=reason, kind=LedgerKind.ADJUSTMENT, amount=signed
+        )
