@@ -1,0 +1,82 @@
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from simple_history.admin import SimpleHistoryAdmin
+
+from accounts.admin_mixins import ReadOnlyAdminMixin, masked_id_column
+from accounts.errors import RuleViolation
+from accounts.scoping import RegionScopedAdminMixin
+from families.admin.search import PersonSearchMixin
+from families.models import Binding
+from families.services import binding_unbind
+
+
+class UnbindForm(forms.Form):
+    reason = forms.CharField(label=_("解绑原因"), max_length=200)
+
+
+@admin.register(Binding)
+class BindingAdmin(RegionScopedAdminMixin, PersonSearchMixin, ReadOnlyAdminMixin,
+                   SimpleHistoryAdmin):
+    """Nobody edits a binding's status by hand: the change form is read-only and
+    unbinding is an action with a reason that calls the service."""
+
+    region_field = "holder__insured_region"
+    person_search_paths = ("holder__", "member__")
+    list_display = ["holder_masked", "member_masked", "relationship", "channel", "status",
+                    "consent_method", "applied_at", "member_evoucher"]
+    list_select_related = ["holder", "member"]
+    list_filter = ["status", "channel", "consent_method"]
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+    ordering = ["-applied_at"]
+    actions = ["unbind_selected"]
+    fields = ["holder_masked", "member_masked", "relationship", "channel", "status",
+              "consent_method", "proof", "commitment_signed", "applied_at", "applied_by",
+              "decided_at", "decided_by", "decision_reason", "ended_at", "ended_by",
+              "end_reason", "member_evoucher"]
+    readonly_fields = fields
+
+    holder_masked = masked_id_column("holder", _("绑定人"))
+    member_masked = masked_id_column("member", _("被绑定人"))
+
+    @admin.display(description=_("被绑定人电子凭证已激活(可使用)"), boolean=True)
+    def member_evoucher(self, obj: Binding) -> bool:
+        return obj.member.evoucher_activated_at is not None
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not request.user.has_perm("families.unbind_binding"):
+            actions.pop("unbind_selected", None)
+        return actions
+
+    @admin.action(description=_("解除所选绑定"))
+    def unbind_selected(self, request, queryset):
+        if not request.user.has_perm("families.unbind_binding"):
+            raise PermissionDenied
+        form = UnbindForm(request.POST if "confirm" in request.POST else None)
+        if not form.is_valid():
+            return TemplateResponse(request, "admin/families/binding/unbind_confirmation.html", {
+                **self.admin_site.each_context(request),
+                "title": _("解除绑定"),
+                "opts": self.model._meta,
+                "bindings": queryset.select_related("holder", "member"),
+                "form": form,
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            })
+        done = 0
+        for binding in queryset.select_related("holder", "member"):
+            try:
+                binding_unbind(actor=request.user, binding=binding,
+                               reason=form.cleaned_data["reason"])
+                done += 1
+            except RuleViolation as exc:
+                self.message_user(request, f"{binding}:{exc.text}", messages.ERROR)
+        if done:
+            self.message_user(request, ngettext("已解除 %(n)d 个绑定。", "已解除 %(n)d 个绑定。",
+                                                done) % {"n": done}, messages.SUCCESS)
+        return None

@@ -1,0 +1,82 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from accounts.admin_mixins import ReadOnlyAdminMixin
+from accounts.scoping import RegionScopedAdminMixin
+from families.admin.search import PersonSearchMixin
+from families.models import Binding, Person
+
+
+class _BindingInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = Binding
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    ordering = ["-applied_at"]
+
+
+class BindingsAsHolderInline(_BindingInline):
+    fk_name = "holder"
+    verbose_name = _("作为绑定人的绑定")
+    verbose_name_plural = _("作为绑定人的绑定")
+    fields = ["member_masked", "relationship", "channel", "status", "applied_at", "ended_at"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("member")
+
+    @admin.display(description=_("被绑定人"))
+    def member_masked(self, obj):
+        return str(obj.member)
+
+
+class BindingsAsMemberInline(_BindingInline):
+    fk_name = "member"
+    verbose_name = _("作为被绑定人的绑定")
+    verbose_name_plural = _("作为被绑定人的绑定")
+    fields = ["holder_masked", "relationship", "channel", "status", "applied_at", "ended_at"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("holder")
+
+    @admin.display(description=_("绑定人"))
+    def holder_masked(self, obj):
+        return str(obj.holder)
+
+
+@admin.register(Person)
+class PersonAdmin(RegionScopedAdminMixin, PersonSearchMixin, ReadOnlyAdminMixin,
+                  admin.ModelAdmin):
+    """Persons come from the registry feed (`import_persons`); the counter only reads.
+    ID numbers and phones are masked; revealing them is an audited action."""
+
+    region_field = "insured_region"
+    list_display = ["name", "masked_id_number", "sex", "birth_date", "insurance_type",
+                    "insured_region", "insurance_status", "evoucher", "death_date"]
+    list_select_related = ["insured_region"]
+    list_filter = ["insurance_status", "insurance_type"]
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+    list_per_page = 50
+    ordering = ["-id"]
+    fields = ["name", "id_type", "masked_id_number", "sex", "birth_date", "masked_phone",
+              "insurance_type", "insured_region", "insurance_status", "evoucher_activated_at",
+              "death_date", "birth_region"]
+    readonly_fields = fields
+    inlines = [BindingsAsHolderInline, BindingsAsMemberInline]
+
+    def has_view_permission(self, request, obj=None):
+        return super().has_view_permission(request, obj)
+
+    @admin.display(description=_("证件号码"))
+    def masked_id_number(self, obj: Person) -> str:
+        return obj.masked_id_number
+
+    @admin.display(description=_("联系电话"))
+    def masked_phone(self, obj: Person) -> str:
+        return obj.masked_phone
+
+    @admin.display(description=_("电子凭证"), boolean=True)
+    def evoucher(self, obj: Person) -> bool:
+        return obj.evoucher_activated_at is not None
