@@ -25,7 +25,7 @@ def test_clerk_finds_a_person_by_exact_id_number_and_sees_it_masked(client, fami
     assert holder.masked_id_number in page
     # the full number appears only where the clerk typed it (search box, sort links)
     echoed = page.replace(f'value="{holder.id_number}"', "").replace(
-        f"q={holder.id_number}", "")
+        f"q={holder.id_number}", "").replace(f"q%3D{holder.id_number}", "")
     assert holder.id_number not in echoed
 
 
