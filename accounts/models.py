@@ -1,6 +1,7 @@
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -76,8 +77,12 @@ class User(AbstractUser):
     )
     # Password hash and last login never enter history (secrets / noise); sign-ins are
     # audit events instead.
+    # Role and permission changes are history too (m2m history rows); the password hash
+    # and last login never are.
     history = HistoricalRecords(
-        excluded_fields=["password", "last_login"], verbose_name=_("工作人员历史")
+        excluded_fields=["password", "last_login"],
+        m2m_fields=["groups", "user_permissions"],
+        verbose_name=_("工作人员历史"),
     )
 
     class Meta(AbstractUser.Meta):
@@ -94,3 +99,138 @@ class User(AbstractUser):
     def __str__(self) -> str:
         full = self.get_full_name()
         return f"{full}({self.username})" if full else self.username
+
+
+class AuditAction(models.TextChoices):
+    """Stable action codes of the audit log. Codes never change (exports, filters and
+    batch jobs rely on them); labels are translatable. Services pass the code as
+    `save_audited(..., action=...)`; an unknown code is stored as is and shown raw."""
+
+    CREATED = "created", _("新增")
+    CHANGED = "changed", _("修改")
+    DELETED = "deleted", _("删除")
+    BINDING_APPLY = "binding_apply", _("绑定申请")
+    BINDING_APPROVE = "binding_approve", _("审核通过")
+    BINDING_REJECT = "binding_reject", _("审核驳回")
+    BINDING_UNBIND = "binding_unbind", _("解绑")
+    BINDING_WITHDRAW = "binding_withdraw", _("撤回")
+    BINDING_EXPIRE = "binding_expire", _("过期")
+    APPLICATION_SUBMIT = "application_submit", _("窗口受理")
+    APPLICATION_APPROVE = "application_approve", _("审核通过")
+    APPLICATION_REJECT = "application_reject", _("审核驳回")
+    APPLICATION_WITHDRAW = "application_withdraw", _("撤回")
+    APPLICATION_EXPIRE = "application_expire", _("过期")
+    PERSON_IMPORT = "person_import", _("参保信息导入")
+    PERSON_DEATH = "person_death", _("死亡登记")
+    EVOUCHER_ACTIVATE = "evoucher_activate", _("电子凭证激活")
+    PROOF_REGISTER = "proof_register", _("登记亲属关系证明")
+    SCAN_UPLOAD = "scan_upload", _("上传扫描件")
+    COPAY_APPLY = "copay_apply", _("共济授权申请")
+    COPAY_APPROVE = "copay_approve", _("共济审核通过")
+    COPAY_REJECT = "copay_reject", _("共济审核驳回")
+    COPAY_FILING = "copay_filing", _("共济备案")
+    COPAY_SUSPEND = "copay_suspend", _("共济暂停")
+    COPAY_RESUME = "copay_resume", _("共济恢复")
+    COPAY_REVOKE = "copay_revoke", _("共济撤销")
+    COPAY_WITHDRAW = "copay_withdraw", _("共济撤回")
+    COPAY_EXPIRE = "copay_expire", _("共济过期")
+    ACCOUNT_OPENED = "account_opened", _("个人账户开户")
+    SETTLEMENT_POSTED = "settlement_posted", _("结算")
+    SETTLEMENT_FINALIZED = "settlement_finalized", _("结算完成")
+    SETTLEMENT_REVERSED = "settlement_reversed", _("冲正")
+    LEDGER_ALLOCATION = "ledger_allocation", _("个人账户划入")
+    LEDGER_COPAY_DEBIT = "ledger_copay_debit", _("共济支付")
+    LEDGER_OWN_DEBIT = "ledger_own_debit", _("本人支付")
+    LEDGER_REVERSAL = "ledger_reversal", _("冲正退回")
+    LEDGER_ADJUSTMENT = "ledger_adjustment", _("账户调整")
+    LOGIN = "login", _("登录")
+    LOGIN_FAILED = "login_failed", _("登录失败")
+    LOCKED_OUT = "locked_out", _("账号锁定")
+    UNLOCK = "unlock", _("解除锁定")
+    LOGOUT = "logout", _("退出")
+    REVEAL_IDENTITY = "reveal_identity", _("显示完整证件号")
+    SCAN_DOWNLOAD = "scan_download", _("下载扫描件")
+    EXPORT = "export", _("导出")
+    PRINT_RECEIPT = "print_receipt", _("打印回执")
+
+
+class AuditEvent(models.Model):
+    """审计日志: one row per history row and per access/sign-in event, written in the
+    same transaction. Append-only: a database trigger rejects UPDATE and DELETE (see
+    accounts/triggers.py); the admin is read-only for everyone. Writers live in
+    accounts/audit_log.py."""
+
+    occurred_at = models.DateTimeField(_("时间"), default=timezone.now)
+    actor = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("工作人员"),
+    )
+    actor_username = models.CharField(
+        _("登录名"), max_length=150, blank=True,
+        help_text=_("操作时的登录名;登录失败时为尝试的登录名。"),
+    )
+    hall = models.ForeignKey(
+        ServiceHall, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("经办网点"), help_text=_("操作时工作人员所在网点。"),
+    )
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("统筹区"), help_text=_("所涉参保人(或对象)所属统筹区。"),
+    )
+    # No `choices` on the column: new codes (settlements, later apps) need no migration;
+    # labels come from AuditAction (`action_label`).
+    action = models.CharField(_("操作"), max_length=32)
+    model = models.CharField(_("对象类型"), max_length=100, blank=True)
+    object_id = models.CharField(_("对象ID"), max_length=64, blank=True)
+    object_repr = models.CharField(_("对象"), max_length=200, blank=True)
+    person = models.ForeignKey(
+        "families.Person", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("参保人"),
+    )
+    other_person = models.ForeignKey(
+        "families.Person", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("关联参保人"),
+    )
+    application_number = models.CharField(_("受理编号"), max_length=32, blank=True)
+    reason = models.TextField(_("原因"), blank=True)
+    changes = models.JSONField(_("字段变更"), default=list, blank=True)
+    details = models.JSONField(_("附加信息"), default=dict, blank=True)
+    history_model = models.CharField(_("历史表"), max_length=100, blank=True)
+    history_id = models.BigIntegerField(_("历史记录ID"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("审计日志")
+        verbose_name_plural = _("审计日志")
+        ordering = ["-occurred_at", "-id"]
+        # Nobody may add, change or delete audit rows, so those permissions do not exist.
+        default_permissions = ("view",)
+        permissions = [("export_auditevent", _("可导出审计日志"))]
+        indexes = [
+            models.Index(fields=["-occurred_at", "-id"], name="audit_timeline_idx"),
+            models.Index(fields=["region", "-occurred_at", "-id"], name="audit_region_time_idx"),
+            models.Index(fields=["actor", "-occurred_at"], name="audit_actor_time_idx"),
+            models.Index(fields=["hall", "-occurred_at"], name="audit_hall_time_idx"),
+            models.Index(fields=["action", "-occurred_at"], name="audit_action_time_idx"),
+            models.Index(fields=["model", "object_id"], name="audit_object_idx"),
+            models.Index(
+                fields=["application_number"],
+                condition=~models.Q(application_number=""),
+                name="audit_application_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        when = timezone.localtime(self.occurred_at)
+        return f"{when:%Y-%m-%d %H:%M:%S} {self.action_label} {self.object_repr}"
+
+    @property
+    def action_label(self) -> str:
+        return action_label(self.action)
+
+
+def action_label(code: str) -> str:
+    """Chinese label of an action code; an unknown code is shown as is."""
+    try:
+        return str(AuditAction(code).label)
+    except ValueError:
+        return code
