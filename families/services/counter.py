@@ -1,0 +1,538 @@
+"""窗口受理: offline counter verification (DOMAIN.md "Offline counter verification").
+
+A clerk takes the application (`application_submit`: kinship proof + scans + pending
+binding + application, one transaction); a *different* supervisor approves or rejects it
+(`application_approve` / `application_reject`, four-eyes); the citizen may withdraw it
+(`application_withdraw`); `expire_applications` ends those that waited too long
+(`application_expire`). Each operation changes the application and its target (the
+binding) in the same transaction, through the target's own services, so no rule is
+re-implemented here.
+
+What is applied for is `CounterApplication.kind`; `KIND_OPERATIONS` maps each enabled
+kind to its operations. Only 亲情账户绑定 is enabled; 家庭共济授权 plugs in as a second
+entry when its services exist.
+"""
+
+import datetime
+import hashlib
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import PurePath
+from typing import Any
+
+import filetype
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from PIL import Image
+
+from accounts.audit import save_audited
+from accounts.errors import RuleViolation
+from families import selectors
+from families.chinatime import age_on, china_date
+from families.choices import (
+    ApplicationKind,
+    ApplicationStatus,
+    BindingStatus,
+    Channel,
+    ConsentMethod,
+    NoFaceReason,
+)
+from families.models import (
+    ApplicationSequence,
+    Binding,
+    CounterApplication,
+    KinshipProof,
+    Person,
+    ProofScan,
+)
+from families.rules import Check, binding_checks
+from families.services.bindings import (
+    HOLDER,
+    MEMBER,
+    binding_apply,
+    binding_approve,
+    binding_eligibility,
+    binding_expire,
+    binding_reject,
+    binding_withdraw,
+    require_reviewer,
+)
+from families.services.bindings import _facts as binding_facts
+from families.services.identity import PersonRef, identity_check, resolve_person
+
+SUBMIT_PERMISSION = "families.add_counterapplication"
+REVIEW_WORKING_DAYS = 3  # DOMAIN.md: offline material review "等待3个工作日"
+MAX_SCANS = 10
+ALLOWED_SCAN_TYPES = {"application/pdf", "image/jpeg", "image/png"}
+PILLOW_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG"}
+# Checks the clerk completes in step 2 (verification record); step 1 does not show them.
+VERIFICATION_CODES = {"proof_required", "proof_mismatch", "commitment_required"}
+
+
+# --- input ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IntakeData:
+    """What the clerk records at the counter."""
+
+    kind: str
+    holder: PersonRef
+    member: PersonRef
+    relationship: str
+    no_face_reason: str
+    proof_type: str
+    proof_number: str
+    no_face_reason_other: str = ""
+    holder_id_seen: bool = False
+    member_id_seen: bool = False
+    proof_seen: bool = False
+    commitment_signed: bool = False
+
+
+@dataclass(frozen=True)
+class ValidScan:
+    """An upload whose content was checked; `upload` is rewound, ready to store."""
+
+    upload: Any
+    content_type: str
+    size: int
+    sha256: str
+    original_name: str
+
+
+# --- working days -----------------------------------------------------------------------
+
+
+def working_days_between(start: datetime.date, end: datetime.date) -> int:
+    """Mon-Fri days after `start` up to and including `end` (public holidays are not
+    modelled): an application taken on Friday is 1 working day old on Monday."""
+    if end <= start:
+        return 0
+    days = (end - start).days
+    full_weeks, rest = divmod(days, 7)
+    count = full_weeks * 5
+    for offset in range(1, rest + 1):
+        if (start + datetime.timedelta(days=full_weeks * 7 + offset)).weekday() < 5:
+            count += 1
+    return count
+
+
+def add_working_days(start: datetime.date, days: int) -> datetime.date:
+    day = start
+    while days > 0:
+        day += datetime.timedelta(days=1)
+        if day.weekday() < 5:
+            days -= 1
+    return day
+
+
+def review_due_date(application: CounterApplication) -> datetime.date:
+    return add_working_days(china_date(application.submitted_at), REVIEW_WORKING_DAYS)
+
+
+# --- scans ------------------------------------------------------------------------------
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f}"
+
+
+def scan_validate(upload) -> ValidScan:
+    """Accept a PDF, JPEG or PNG by its content (never by its name or the browser's
+    content type), not empty and not larger than settings.SCAN_MAX_BYTES. Images must
+    open and verify in Pillow within its decompression-bomb pixel limit."""
+    name = PurePath((upload.name or "").replace("\\", "/")).name[:200] or _("未命名文件")
+    size = upload.size or 0
+    if size == 0:
+        raise RuleViolation("scan_empty", _("文件“%(name)s”是空文件。") % {"name": name},
+                            name=name)
+    limit = settings.SCAN_MAX_BYTES
+    if size > limit:
+        raise RuleViolation(
+            "scan_too_large",
+            _("文件“%(name)s”大小 %(size)s MB,超过上限 %(limit)s MB。")
+            % {"name": name, "size": _megabytes(size), "limit": _megabytes(limit)},
+            name=name, size=size, limit=limit,
+        )
+    upload.seek(0)
+    head = upload.read(8192)
+    kind = filetype.guess(head)
+    content_type = kind.mime if kind else None
+    if content_type not in ALLOWED_SCAN_TYPES or (
+        content_type == "application/pdf" and not head.startswith(b"%PDF-")
+    ):
+        raise RuleViolation(
+            "scan_type_not_allowed",
+            _("文件“%(name)s”不是 PDF、JPEG 或 PNG 文件(按文件内容判断)。") % {"name": name},
+            name=name,
+        )
+    if content_type in PILLOW_FORMATS:
+        _verify_image(upload, name, PILLOW_FORMATS[content_type])
+    digest = hashlib.sha256()
+    upload.seek(0)
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    return ValidScan(upload=upload, content_type=content_type, size=size,
+                     sha256=digest.hexdigest(), original_name=name)
+
+
+def _verify_image(upload, name: str, expected_format: str) -> None:
+    upload.seek(0)
+    invalid = RuleViolation(
+        "scan_invalid", _("图片“%(name)s”已损坏或像素过多,无法作为扫描件。") % {"name": name},
+        name=name,
+    )
+    with warnings.catch_warnings():
+        # Above MAX_IMAGE_PIXELS Pillow only warns; a scan that large is refused too.
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            with Image.open(upload) as image:
+                found = image.format
+                image.verify()
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+            raise invalid from exc
+        except (OSError, SyntaxError, ValueError) as exc:
+            raise invalid from exc
+    if found != expected_format:
+        raise invalid
+
+
+def _store_scans(*, actor, proof: KinshipProof, scans: Sequence[ValidScan],
+                 written: list[str], reason: str) -> None:
+    for valid in scans:
+        scan = ProofScan(proof=proof, content_type=valid.content_type, size=valid.size,
+                         sha256=valid.sha256, original_name=valid.original_name,
+                         uploaded_by=actor)
+        # The stored path comes from ProofScan's upload_to (proof id + random name).
+        scan.file.save("scan", valid.upload, save=False)
+        written.append(scan.file.name)
+        save_audited(scan, actor=actor, reason=reason, action="scan_upload")
+
+
+def _delete_files(names: list[str]) -> None:
+    for name in names:
+        default_storage.delete(name)
+
+
+# --- consent and pre-check ----------------------------------------------------------------
+
+
+def consent_method_for(member: Person, at: datetime.datetime) -> str:
+    """Offline consent for the member: the counter for a member aged 16+ (the region's
+    face-verification age), the guardian for a minor; the same age rule as
+    families.rules.verification_checks (member's insured region policy, China day)."""
+    day = china_date(at)
+    policy = selectors.policy_in_force(member.insured_region_id, day)
+    if age_on(member.birth_date, day) < policy.face_verification_age:
+        return ConsentMethod.GUARDIAN
+    return ConsentMethod.COUNTER
+
+
+def _consent_for_ref(member: PersonRef, at: datetime.datetime) -> str:
+    _check, person = identity_check(member, _(MEMBER))
+    return consent_method_for(person, at) if person is not None else ConsentMethod.COUNTER
+
+
+def _binding_precheck(*, holder: PersonRef, member: PersonRef, relationship: str,
+                      at: datetime.datetime) -> list[Check]:
+    checks = binding_eligibility(holder=holder, member=member, relationship=relationship,
+                                 consent_method=_consent_for_ref(member, at), at=at)
+    return [c for c in checks if c.code not in VERIFICATION_CODES]
+
+
+def _binding_review_checks(binding: Binding) -> list[Check]:
+    """Exactly what binding_approve checks now (it excludes the binding itself)."""
+    return binding_checks(binding_facts(
+        holder=binding.holder, member=binding.member, relationship=binding.relationship,
+        consent_method=binding.consent_method, proof=binding.proof,
+        commitment_signed=binding.commitment_signed, at=binding.applied_at,
+        exclude_id=binding.pk,
+    ))
+
+
+def _submit_binding(*, actor, hall, data: IntakeData, scans: Sequence[ValidScan],
+                    at: datetime.datetime, written: list[str], reason: str) -> Binding:
+    holder = resolve_person(data.holder, _(HOLDER))
+    member = resolve_person(data.member, _(MEMBER))
+    if holder.pk == member.pk:
+        raise RuleViolation("self_binding", _("绑定人与被绑定人须为不同的人。"))
+    if hall.region_id not in (holder.insured_region_id, member.insured_region_id):
+        raise RuleViolation(
+            "other_region", _("绑定人和被绑定人均不在本网点所属统筹区参保,不能在本网点受理。")
+        )
+    proof = KinshipProof(
+        proof_type=data.proof_type, document_number=data.proof_number.strip(),
+        person_a=holder, person_b=member, relationship=data.relationship, created_by=actor,
+    )
+    save_audited(proof, actor=actor, reason=reason, action="proof_register")
+    binding = binding_apply(
+        actor=actor, holder=data.holder, member=data.member, relationship=data.relationship,
+        channel=Channel.COUNTER, consent_method=consent_method_for(member, at), reason=reason,
+        proof=proof, commitment_signed=data.commitment_signed, applied_at=at,
+    )
+    _store_scans(actor=actor, proof=proof, scans=scans, written=written, reason=reason)
+    return binding
+
+
+def _end_binding(operation: Callable[..., Binding]) -> Callable[..., None]:
+    """Withdraw/expire the binding if it is still pending; one that already ended
+    elsewhere (e.g. the member's death withdrew it) leaves only the application to end."""
+    def end(*, actor, target: Binding, reason: str) -> None:
+        if Binding.objects.filter(pk=target.pk, status=BindingStatus.PENDING).exists():
+            operation(actor=actor, binding=target, reason=reason)
+    return end
+
+
+@dataclass(frozen=True)
+class KindOperations:
+    """The operations of one kind of application (what is applied for)."""
+
+    target_field: str
+    submit: Callable[..., Any]
+    precheck: Callable[..., list[Check]]
+    review_checks: Callable[[Any], list[Check]]
+    approve: Callable[..., Any]
+    reject: Callable[..., Any]
+    withdraw: Callable[..., None]
+    expire: Callable[..., None]
+
+
+KIND_OPERATIONS: dict[str, KindOperations] = {
+    ApplicationKind.BINDING: KindOperations(
+        target_field="binding",
+        submit=_submit_binding,
+        precheck=_binding_precheck,
+        review_checks=_binding_review_checks,
+        approve=lambda *, actor, target, reason: binding_approve(
+            actor=actor, binding=target, reason=reason),
+        reject=lambda *, actor, target, reason: binding_reject(
+            actor=actor, binding=target, reason=reason),
+        withdraw=_end_binding(binding_withdraw),
+        expire=_end_binding(binding_expire),
+    ),
+    # ApplicationKind.COPAY: KindOperations(target_field="copay", ...) once
+    # families.services.copay provides its apply/approve/reject/withdraw/expire.
+}
+
+
+def enabled_kinds() -> list[tuple[str, str]]:
+    return [(k.value, k.label) for k in ApplicationKind if k.value in KIND_OPERATIONS]
+
+
+def _operations(kind: str) -> KindOperations:
+    try:
+        return KIND_OPERATIONS[kind]
+    except KeyError:
+        raise RuleViolation("kind_not_available", _("该业务暂不支持窗口受理。")) from None
+
+
+def application_target(application: CounterApplication):
+    return getattr(application, _operations(application.kind).target_field)
+
+
+def application_precheck(*, kind: str, holder: PersonRef, member: PersonRef,
+                         relationship: str, at: datetime.datetime | None = None) -> list[Check]:
+    """Step 1 of the intake: every rule of the kind with passed/failed and figures,
+    before the verification record is entered."""
+    return _operations(kind).precheck(holder=holder, member=member,
+                                      relationship=relationship, at=at or timezone.now())
+
+
+def application_review_checks(application: CounterApplication) -> list[Check]:
+    """The pre-check re-run now, exactly as approval will enforce it."""
+    return _operations(application.kind).review_checks(application_target(application))
+
+
+# --- numbers ----------------------------------------------------------------------------
+
+
+def next_application_number(hall, at: datetime.datetime) -> str:
+    """HALLCODE-YYYYMMDD-NNNN, sequential per hall and China-time day. The sequence row
+    is locked, so two counters of one hall never draw the same number."""
+    day = china_date(at)
+    with transaction.atomic():
+        sequence, _created = (
+            ApplicationSequence.objects.select_for_update().get_or_create(hall=hall, day=day)
+        )
+        sequence.last += 1
+        sequence.save(update_fields=["last"])
+    return f"{hall.code}-{day:%Y%m%d}-{sequence.last:04d}"
+
+
+# --- operations -------------------------------------------------------------------------
+
+
+def _require_reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise RuleViolation("reason_required", _("请填写办理原因。"))
+    return reason[:200]
+
+
+def _check_verification_record(data: IntakeData) -> None:
+    if data.no_face_reason not in NoFaceReason.values:
+        raise RuleViolation("no_face_reason_required", _("请选择无法刷脸认证的原因。"))
+    if data.no_face_reason == NoFaceReason.OTHER and not data.no_face_reason_other.strip():
+        raise RuleViolation("no_face_reason_required", _("选择“其他”时须说明无法刷脸认证的原因。"))
+    missing = [label for seen, label in (
+        (data.holder_id_seen, _("申请人身份证件")),
+        (data.member_id_seen, _("被绑定人身份证件")),
+        (data.proof_seen, _("亲属关系证明")),
+    ) if not seen]
+    if missing:
+        raise RuleViolation("originals_not_seen",
+                            _("须核验原件:%(missing)s。") % {"missing": "、".join(missing)},
+                            missing=missing)
+    if not data.proof_number.strip():
+        raise RuleViolation("proof_number_required", _("请填写亲属关系证明编号。"))
+
+
+def _intake_hall(actor):
+    if actor is None or not actor.has_perm(SUBMIT_PERMISSION):
+        raise RuleViolation("permission_denied", _("只有窗口经办员可以受理申请。"))
+    if actor.hall_id is None:
+        raise RuleViolation("no_hall", _("您的账号未设置所在网点,不能受理申请。"))
+    return actor.hall
+
+
+def application_submit(*, actor, data: IntakeData, scans: Sequence,
+                       at: datetime.datetime | None = None) -> CounterApplication:
+    """Take an offline application at the counter: the kinship proof, its scans, the
+    pending binding and the numbered application, all in one transaction. Scans are
+    checked before anything is written; files written before a failure are deleted."""
+    at = at or timezone.now()
+    hall = _intake_hall(actor)
+    operations = _operations(data.kind)
+    _check_verification_record(data)
+    if not scans:
+        raise RuleViolation("scan_required", _("请上传亲属关系证明和证件的扫描件。"))
+    if len(scans) > MAX_SCANS:
+        raise RuleViolation("scan_too_many", _("最多上传 %(limit)s 个扫描件。") % {
+            "limit": MAX_SCANS}, limit=MAX_SCANS)
+    valid = [scan_validate(upload) for upload in scans]
+    why = (data.no_face_reason_other.strip() if data.no_face_reason == NoFaceReason.OTHER
+           else str(NoFaceReason(data.no_face_reason).label))
+    reason = _("窗口受理,线下核验(无法刷脸:%(why)s)") % {"why": why[:100]}
+    written: list[str] = []
+    try:
+        with transaction.atomic():
+            target = operations.submit(actor=actor, hall=hall, data=data, scans=valid, at=at,
+                                       written=written, reason=reason)
+            application = CounterApplication(
+                number=next_application_number(hall, at),
+                kind=data.kind,
+                hall=hall,
+                no_face_reason=data.no_face_reason,
+                no_face_reason_other=data.no_face_reason_other.strip()[:200],
+                holder_id_seen=data.holder_id_seen,
+                member_id_seen=data.member_id_seen,
+                proof_seen=data.proof_seen,
+                commitment_signed=data.commitment_signed,
+                submitted_at=at,
+                submitted_by=actor,
+                **{operations.target_field: target},
+            )
+            save_audited(application, actor=actor, reason=reason, action="application_submit")
+    except BaseException:
+        _delete_files(written)
+        raise
+    return application
+
+
+def _lock_application(application: CounterApplication) -> CounterApplication:
+    return (
+        CounterApplication.objects.select_for_update(of=("self",))
+        .select_related("hall", "binding", "copay")
+        .get(pk=application.pk)
+    )
+
+
+def _require_pending(application: CounterApplication) -> None:
+    if application.status != ApplicationStatus.PENDING:
+        raise RuleViolation(
+            "invalid_state",
+            _("该申请当前状态为“%(status)s”,不能进行此操作。")
+            % {"status": application.get_status_display()},
+            status=application.status,
+        )
+
+
+def application_approve(*, actor, application: CounterApplication,
+                        reason: str = "") -> CounterApplication:
+    """A supervisor other than the submitter approves; the target's rules (limits,
+    status, proof) are checked again now and a failure refuses the approval."""
+    reason = (reason or "").strip()[:200] or _("线下核验材料审核通过")
+    with transaction.atomic():
+        application = _lock_application(application)
+        _require_pending(application)
+        require_reviewer(actor, application.submitted_by_id)
+        operations = _operations(application.kind)
+        operations.approve(actor=actor, target=application_target(application), reason=reason)
+        return _decide(application, actor=actor, reason=reason,
+                       status=ApplicationStatus.APPROVED, action="application_approve")
+
+
+def application_reject(*, actor, application: CounterApplication,
+                       reason: str) -> CounterApplication:
+    """A supervisor other than the submitter rejects; the slot is freed."""
+    reason = _require_reason(reason)
+    with transaction.atomic():
+        application = _lock_application(application)
+        _require_pending(application)
+        require_reviewer(actor, application.submitted_by_id)
+        operations = _operations(application.kind)
+        operations.reject(actor=actor, target=application_target(application), reason=reason)
+        return _decide(application, actor=actor, reason=reason,
+                       status=ApplicationStatus.REJECTED, action="application_reject")
+
+
+def _decide(application, *, actor, reason: str, status: str, action: str):
+    application.status = status
+    application.reviewed_at = timezone.now()
+    application.reviewed_by = actor
+    application.review_reason = reason
+    save_audited(application, actor=actor, reason=reason, action=action)
+    return application
+
+
+def application_withdraw(*, actor, application: CounterApplication,
+                         reason: str) -> CounterApplication:
+    """The citizen changed his mind before review."""
+    reason = _require_reason(reason)
+    if actor is None or not actor.has_perm(SUBMIT_PERMISSION):
+        raise RuleViolation("permission_denied", _("只有窗口工作人员可以撤回申请。"))
+    return _end(application, actor=actor, reason=reason, status=ApplicationStatus.WITHDRAWN,
+                action="application_withdraw", operation="withdraw")
+
+
+def application_expire(*, actor, application: CounterApplication,
+                       reason: str) -> CounterApplication:
+    """The application waited longer than the region's application_expiry_days."""
+    reason = _require_reason(reason)
+    return _end(application, actor=actor, reason=reason, status=ApplicationStatus.EXPIRED,
+                action="application_expire", operation="expire")
+
+
+def _end(application, *, actor, reason: str, status: str, action: str, operation: str):
+    with transaction.atomic():
+        application = _lock_application(application)
+        _require_pending(application)
+        operations = _operations(application.kind)
+        getattr(operations, operation)(actor=actor, target=application_target(application),
+                                       reason=reason)
+        application.status = status
+        save_audited(application, actor=actor, reason=reason, action=action)
+        return application
+
+
+def expiry_cutoff(region_id: int, now: datetime.datetime) -> tuple[int, datetime.datetime]:
+    """(days, cut-off): pending applications of the region submitted before the cut-off
+    have waited longer than the policy in force today allows."""
+    days = selectors.policy_in_force(region_id, china_date(now)).application_expiry_days
+    return days, now - datetime.timedelta(days=days)
