@@ -187,3 +187,53 @@ def active_copay(authorizer: Person, beneficiary: Person, *, reserve: str | int 
     )
     save_audited(obj, actor=None, reason="测试数据", action="created")
     return obj
+
+
+# --- counter applications (窗口受理) ------------------------------------------------------
+
+
+def png_bytes(size: tuple[int, int] = (8, 8), color: tuple[int, int, int] = (200, 30, 30)) -> bytes:
+    """A small valid PNG made with Pillow."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", size, color).save(out, format="PNG")
+    return out.getvalue()
+
+
+def scan_file(name: str = "户口簿.png", content: bytes | None = None,
+              content_type: str = "image/png"):
+    """An uploaded scan as the browser sends it (a valid PNG unless `content` is given)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, png_bytes() if content is None else content,
+                              content_type=content_type)
+
+
+def intake_data(holder: Person, member: Person, *, relationship: str = "child",
+                proof_type: str = "household_register", **overrides):
+    """A complete counter intake for `member` is `holder`'s `relationship`."""
+    from families.services.counter import IntakeData
+
+    values = dict(kind="binding", holder=ref(holder), member=ref(member),
+                  relationship=relationship, no_face_reason="elderly", proof_type=proof_type,
+                  proof_number=f"HK{next(_seq):06d}", holder_id_seen=True, member_id_seen=True,
+                  proof_seen=True, commitment_signed=True)
+    values.update(overrides)
+    return IntakeData(**values)
+
+
+def counter_application(holder: Person | None = None, member: Person | None = None, *,
+                        actor: User | None = None, at: datetime.datetime | None = None,
+                        scans: list | None = None, **overrides):
+    """A pending counter application taken through the real intake service."""
+    from families.services.counter import application_submit
+
+    holder = holder or person()
+    member = member or person()
+    actor = actor or User.objects.filter(username="counter_clerk").first() or clerk(
+        "counter_clerk")
+    return application_submit(actor=actor, data=intake_data(holder, member, **overrides),
+                              scans=scans if scans is not None else [scan_file()], at=at)
