@@ -9,6 +9,9 @@ SQLite (demo and the fast local test run): only UPDATE is rejected. Django's flu
 `transaction=True` tests empties tables with DELETE on SQLite, and SQLite has no
 TRUNCATE and no session flag a trigger could test, so a DELETE trigger would break every
 transactional test. Production runs on PostgreSQL, where both are enforced.
+
+Both databases report a rejected statement as django.db.IntegrityError (PostgreSQL
+SQLSTATE 23001 restrict_violation, like the history-table guard in accounts/triggers.py).
 """
 
 from django.db import migrations
@@ -18,7 +21,9 @@ TABLES = ["settlements_ledgerentry", "settlements_settlementline"]
 PG_FUNCTION = """
 CREATE OR REPLACE FUNCTION settlements_reject_change() RETURNS trigger AS $$
 BEGIN
-    RAISE EXCEPTION 'append-only table %: % is not allowed', TG_TABLE_NAME, TG_OP;
+    RAISE EXCEPTION USING
+        ERRCODE = 'restrict_violation',
+        MESSAGE = 'append-only table ' || TG_TABLE_NAME || ': ' || TG_OP || ' is not allowed';
 END;
 $$ LANGUAGE plpgsql;
 """
