@@ -1,7 +1,13 @@
 """Settlement services (writes). Keyword-only, an `actor` and a `reason` each, one
 transaction each; domain refusals raise `accounts.errors.RuleViolation`."""
 
-from settlements.services.accounts import account_adjust, account_open, allocation_post
+from settlements.services.accounts import (
+    AllocationRow,
+    account_adjust,
+    account_open,
+    allocation_post,
+    allocation_row_validate,
+)
 from settlements.services.settlements import (
     settlement_finalize,
     settlement_post,
@@ -9,9 +15,11 @@ from settlements.services.settlements import (
 )
 
 __all__ = [
+    "AllocationRow",
     "account_adjust",
     "account_open",
     "allocation_post",
+    "allocation_row_validate",
     "settlement_finalize",
     "settlement_post",
     "settlement_reverse",

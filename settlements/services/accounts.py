@@ -1,5 +1,6 @@
 """Personal accounts: opening, monthly allocations, manual adjustments."""
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
@@ -7,10 +8,12 @@ from django.utils.translation import gettext as _
 
 from accounts.audit import save_audited
 from accounts.errors import RuleViolation
+from families.idnumbers import mask_id_number, normalize_id_number
 from families.models import Person
 from settlements import rules
 from settlements.models import LedgerEntry, LedgerKind, PersonalAccount
 from settlements.money import to_money
+from settlements.selectors import allocation_for
 from settlements.services._ledger import append_entry, lock_accounts, require_reason
 
 
@@ -81,3 +84,50 @@ def account_adjust(*, actor, account: PersonalAccount, amount, reason: str) -> L
         return append_entry(
             locked, actor=actor, reason=reason, kind=LedgerKind.ADJUSTMENT, amount=signed
         )
+
+
+@dataclass(frozen=True)
+class AllocationRow:
+    """One validated allocation: `already` when the same credit is already on the ledger
+    (posting it again changes nothing)."""
+
+    person: Person
+    period: str
+    amount: Decimal
+    already: bool = False
+
+
+def allocation_row_validate(*, id_number: str, period: str, amount: str) -> AllocationRow:
+    """Check one allocation as `allocation_post` would, without writing: the person is
+    registered and employee-insured, the period and amount are valid, and a credit
+    already posted for that period has the same amount."""
+    number = normalize_id_number(id_number)
+    if not number:
+        raise RuleViolation("id_number_required", _("缺少证件号码。"))
+    found = list(Person.objects.filter(id_number=number)[:2])
+    if not found:
+        raise RuleViolation(
+            "person_not_found",
+            _("证件号码 %(number)s 未在参保登记中找到。") % {"number": mask_id_number(number)},
+        )
+    if len(found) > 1:
+        raise RuleViolation(
+            "person_ambiguous",
+            _("证件号码 %(number)s 对应多名参保人(证件类型不同)。")
+            % {"number": mask_id_number(number)},
+        )
+    person = found[0]
+    _raise(rules.check_account_holder(person.insurance_type))
+    period = (period or "").strip()
+    _raise(rules.check_period(period))
+    money = to_money(amount)
+    account_id = PersonalAccount.objects.filter(person=person).values_list("pk", flat=True).first()
+    existing = allocation_for(account_id, period)
+    if existing is not None and existing.amount != money:
+        raise RuleViolation(
+            "allocation_conflict",
+            _("%(period)s 已划入 %(existing)s 元,与本次 %(amount)s 元不一致。")
+            % {"period": period, "existing": existing.amount, "amount": money},
+            period=period, existing=existing.amount, amount=money,
+        )
+    return AllocationRow(person, period, money, already=existing is not None)
