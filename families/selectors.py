@@ -6,8 +6,9 @@ from django.db.models import QuerySet
 
 from accounts.models import Region
 from families.chinatime import natural_month_bounds
-from families.choices import BINDING_COUNTS_MONTHLY, BINDING_HOLDS_SLOT
-from families.models import Binding, KinshipProof, Person, RegionPolicy
+from families.choices import BINDING_COUNTS_MONTHLY, BINDING_HOLDS_SLOT, COPAY_HOLDS_SLOT
+from families.copay_rules import CoPayPolicy
+from families.models import Binding, CoPayAuthorization, KinshipProof, Person, RegionPolicy
 from families.rules import BindingPolicy, PartyFacts, ProofFacts
 
 
@@ -113,3 +114,34 @@ def person_bindings(person: Person) -> QuerySet:
         .select_related("holder", "member", "applied_by", "decided_by")
         .order_by("-applied_at")
     )
+
+
+def copay_policy(policy: RegionPolicy) -> CoPayPolicy:
+    region_code = Region.objects.values_list("code", flat=True).get(pk=policy.region_id)
+    return CoPayPolicy(
+        region_code=region_code,
+        scope=policy.copay_scope,
+        scope_effective_from=policy.effective_from,
+        cross_region_in_province=policy.copay_cross_region_in_province,
+        cross_province=policy.copay_cross_province,
+        beneficiary_limit=policy.copay_beneficiary_limit,
+        filing_required=policy.copay_filing_required,
+        min_balance=policy.copay_min_balance,
+    )
+
+
+def live_copays(*, authorizer: Person | None = None,
+                beneficiary: Person | None = None) -> QuerySet:
+    qs = CoPayAuthorization.objects.filter(status__in=COPAY_HOLDS_SLOT)
+    if authorizer is not None:
+        qs = qs.filter(authorizer=authorizer)
+    if beneficiary is not None:
+        qs = qs.filter(beneficiary=beneficiary)
+    return qs
+
+
+def personal_account_balance(person: Person):
+    """The authorizer's personal-account balance, or None without an account."""
+    from settlements.models import PersonalAccount
+
+    return PersonalAccount.objects.filter(person=person).values_list("balance", flat=True).first()

@@ -11,6 +11,17 @@ from families.services.bindings import (
     binding_withdraw,
     require_reviewer,
 )
+from families.services.copay import (
+    copay_apply,
+    copay_approve,
+    copay_eligibility,
+    copay_expire,
+    copay_record_filing,
+    copay_reject,
+    copay_revoke,
+    copay_sync_status,
+    copay_withdraw,
+)
 from families.services.identity import PersonRef, resolve_person
 from families.services.persons import (
     PersonData,
@@ -30,6 +41,15 @@ __all__ = [
     "binding_reject",
     "binding_unbind",
     "binding_withdraw",
+    "copay_apply",
+    "copay_approve",
+    "copay_eligibility",
+    "copay_expire",
+    "copay_record_filing",
+    "copay_reject",
+    "copay_revoke",
+    "copay_sync_status",
+    "copay_withdraw",
     "evoucher_activate",
     "person_record_death",
     "person_upsert",
