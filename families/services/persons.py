@@ -161,6 +161,11 @@ def person_upsert(*, actor, data: PersonData, reason: str, regions: dict[str, Re
     for f in changed:
         setattr(person, f, values[f])
     save_audited(person, actor=actor, reason=reason, action="person_import")
+    if "insurance_status" in changed:
+        # Co-pay stops while either side is not normal, and resumes when normal again.
+        from families.services.copay import copay_sync_status
+
+        copay_sync_status(actor=actor, person=person, reason=reason)
     return "updated"
 
 

@@ -117,3 +117,23 @@ def test_sex_disagreeing_with_the_id_number_is_rejected(tmp_path, operator):
     path = write(tmp_path, f"{number(1, sex='M')},张三,employee,110100,normal,F\n", header=header)
     with pytest.raises(CommandError):
         run(path)
+
+
+def test_status_change_in_the_feed_suspends_co_pay(tmp_path, operator):
+    from decimal import Decimal
+
+    from families.services import copay_apply
+    from settlements.services import allocation_post
+
+    run(write(tmp_path, f"{number(1)},张三,employee,110100,normal,,\n"
+                        f"{number(2, sex='F')},张丽,employee,110100,normal,,\n"))
+    parent, child = Person.objects.get(name="张三"), Person.objects.get(name="张丽")
+    allocation_post(actor=operator, person=parent, period="202611", amount=Decimal("100"),
+                    reason="划入")
+    auth = copay_apply(actor=None, authorizer=f.ref(parent), beneficiary=f.ref(child),
+                       relationship="child", channel="wechat", consent_method="face",
+                       reason="申请")
+    run(write(tmp_path, f"{number(2, sex='F')},张丽,employee,110100,suspended,,\n"))
+    auth.refresh_from_db()
+    assert auth.status == "suspended"
+    assert auth.history.order_by("-history_id").first().history_user == operator
