@@ -63,15 +63,15 @@ def statement_entries(
     both ends inclusive."""
     qs = LedgerEntry.objects.filter(account=account)
     if date_from:
-        qs = qs.filter(created_at__gte=_china_midnight(date_from))
+        qs = qs.filter(created_at__gte=china_midnight(date_from))
     if date_to:
-        qs = qs.filter(created_at__lt=_china_midnight(date_to + datetime.timedelta(days=1)))
+        qs = qs.filter(created_at__lt=china_midnight(date_to + datetime.timedelta(days=1)))
     return qs.select_related(
         "settlement__beneficiary", "line__authorization", "created_by"
     ).order_by("created_at", "id")
 
 
-def _china_midnight(day: datetime.date) -> datetime.datetime:
+def china_midnight(day: datetime.date) -> datetime.datetime:
     return datetime.datetime.combine(day, datetime.time.min, tzinfo=CHINA)
 
 
