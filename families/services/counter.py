@@ -239,11 +239,25 @@ def _consent_for_ref(member: PersonRef, at: datetime.datetime) -> str:
     return consent_method_for(person, at) if person is not None else ConsentMethod.COUNTER
 
 
+def _hall_region_check(hall, holder: Person, member: Person) -> Check:
+    ok = hall.region_id in (holder.insured_region_id, member.insured_region_id)
+    return Check(
+        "other_region", ok,
+        _("申请人或被绑定人在本网点所属统筹区参保。") if ok else
+        _("绑定人和被绑定人均不在本网点所属统筹区参保,不能在本网点受理。"),
+    )
+
+
 def _binding_precheck(*, holder: PersonRef, member: PersonRef, relationship: str,
-                      at: datetime.datetime) -> list[Check]:
+                      at: datetime.datetime, hall=None) -> list[Check]:
     checks = binding_eligibility(holder=holder, member=member, relationship=relationship,
                                  consent_method=_consent_for_ref(member, at), at=at)
-    return [c for c in checks if c.code not in VERIFICATION_CODES]
+    checks = [c for c in checks if c.code not in VERIFICATION_CODES]
+    if hall is not None and all(c.passed for c in checks[:2]):
+        holder_person = identity_check(holder, _(HOLDER))[1]
+        member_person = identity_check(member, _(MEMBER))[1]
+        checks.append(_hall_region_check(hall, holder_person, member_person))
+    return checks
 
 
 def _binding_review_checks(binding: Binding) -> list[Check]:
@@ -262,10 +276,9 @@ def _submit_binding(*, actor, hall, data: IntakeData, scans: Sequence[ValidScan]
     member = resolve_person(data.member, _(MEMBER))
     if holder.pk == member.pk:
         raise RuleViolation("self_binding", _("绑定人与被绑定人须为不同的人。"))
-    if hall.region_id not in (holder.insured_region_id, member.insured_region_id):
-        raise RuleViolation(
-            "other_region", _("绑定人和被绑定人均不在本网点所属统筹区参保,不能在本网点受理。")
-        )
+    region_check = _hall_region_check(hall, holder, member)
+    if not region_check.passed:
+        raise RuleViolation(region_check.code, region_check.message)
     proof = KinshipProof(
         proof_type=data.proof_type, document_number=data.proof_number.strip(),
         person_a=holder, person_b=member, relationship=data.relationship, created_by=actor,
@@ -337,11 +350,13 @@ def application_target(application: CounterApplication):
 
 
 def application_precheck(*, kind: str, holder: PersonRef, member: PersonRef,
-                         relationship: str, at: datetime.datetime | None = None) -> list[Check]:
+                         relationship: str, hall=None,
+                         at: datetime.datetime | None = None) -> list[Check]:
     """Step 1 of the intake: every rule of the kind with passed/failed and figures,
-    before the verification record is entered."""
-    return _operations(kind).precheck(holder=holder, member=member,
-                                      relationship=relationship, at=at or timezone.now())
+    before the verification record is entered (with `hall`: also whether this hall
+    may take the application)."""
+    return _operations(kind).precheck(holder=holder, member=member, relationship=relationship,
+                                      at=at or timezone.now(), hall=hall)
 
 
 def application_review_checks(application: CounterApplication) -> list[Check]:

@@ -1,0 +1,26 @@
+"""Counter pages, mounted under /admin/counter/ (config/urls.py) and wrapped by
+admin_view: login and staff status required, CSRF-protected, never cached."""
+
+from django.contrib import admin
+from django.urls import path
+
+from families.views import intake, review, scans
+
+app_name = "counter"
+
+
+def _staff(view):
+    return admin.site.admin_view(view)
+
+
+urlpatterns = [
+    path("intake/", _staff(intake.intake), name="intake"),
+    path("intake/commitment-letter/", _staff(intake.commitment_letter), name="commitment"),
+    path("queue/", _staff(review.queue), name="queue"),
+    path("lookup/", _staff(review.lookup), name="lookup"),
+    path("applications/<int:pk>/", _staff(review.detail), name="detail"),
+    path("applications/<int:pk>/receipt/", _staff(intake.receipt), name="receipt"),
+    path("applications/<int:pk>/review/", _staff(review.review), name="review"),
+    path("applications/<int:pk>/withdraw/", _staff(review.withdraw), name="withdraw"),
+    path("scans/<int:pk>/", _staff(scans.scan_download), name="scan"),
+]

@@ -1,0 +1,148 @@
+"""待审核 queue, the review page (approve / reject), withdrawal, and the application
+page a clerk finds by number when a citizen calls."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
+
+from accounts.errors import RuleViolation
+from accounts.models import ServiceHall
+from accounts.scoping import scope_to_region
+from families.chinatime import china_date
+from families.choices import ApplicationStatus
+from families.forms_counter import LookupForm, QueueFilterForm, ReviewForm, WithdrawForm
+from families.services.counter import (
+    application_approve,
+    application_reject,
+    application_review_checks,
+    application_withdraw,
+    review_due_date,
+    working_days_between,
+)
+from families.views.common import (
+    ADD_APPLICATION,
+    REVIEW_APPLICATION,
+    VIEW_APPLICATION,
+    add_rule_error,
+    applications_for,
+    render_admin,
+    require_perm,
+)
+
+QUEUE_PAGE_SIZE = 25
+
+
+@require_perm(REVIEW_APPLICATION)
+def queue(request):
+    """Pending applications of the supervisor's region, oldest first."""
+    halls = scope_to_region(ServiceHall.objects.all(), request.user, "region")
+    filters = QueueFilterForm(request.GET or None, halls=halls)
+    pending = applications_for(request.user).filter(status=ApplicationStatus.PENDING)
+    if filters.is_valid() and filters.cleaned_data["hall"]:
+        pending = pending.filter(hall=filters.cleaned_data["hall"])
+    page = Paginator(pending.order_by("submitted_at", "pk"), QUEUE_PAGE_SIZE).get_page(
+        request.GET.get("page"))
+    today = china_date()
+    rows = [
+        {"application": a, "age": working_days_between(china_date(a.submitted_at), today),
+         "overdue": review_due_date(a) < today}
+        for a in page.object_list
+    ]
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render_admin(request, "counter/queue.html", _("待审核"), {
+        "filters": filters, "page": page, "rows": rows, "query": query.urlencode(),
+    })
+
+
+@require_perm(REVIEW_APPLICATION)
+def review(request, pk: int):
+    application = get_object_or_404(applications_for(request.user), pk=pk)
+    form = ReviewForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        decision = request.POST.get("decision")
+        operation = {"approve": application_approve, "reject": application_reject}.get(decision)
+        if operation is None:
+            form.add_error(None, _("请选择审核通过或驳回。"))
+        else:
+            try:
+                operation(actor=request.user, application=application,
+                          reason=form.cleaned_data["reason"])
+            except RuleViolation as exc:
+                add_rule_error(form, exc, {"reason_required": "reason"})
+            else:
+                done = _("已审核通过") if decision == "approve" else _("已驳回")
+                messages.success(request, _("%(number)s %(done)s。") % {
+                    "number": application.number, "done": done})
+                return redirect("counter:queue")
+    pending = application.status == ApplicationStatus.PENDING
+    return render_admin(request, "counter/review.html", _("审核窗口受理申请"), {
+        "application": application,
+        "binding": application.binding,
+        "scans": application.binding.proof.scans.order_by("pk") if application.binding
+        and application.binding.proof else [],
+        "checks": application_review_checks(application) if pending else [],
+        "pending": pending,
+        "own_application": application.submitted_by_id == request.user.pk,
+        "form": form,
+    })
+
+
+@require_perm(ADD_APPLICATION)
+def withdraw(request, pk: int):
+    application = get_object_or_404(applications_for(request.user), pk=pk)
+    form = WithdrawForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            application_withdraw(actor=request.user, application=application,
+                                 reason=form.cleaned_data["reason"])
+        except RuleViolation as exc:
+            add_rule_error(form, exc, {"reason_required": "reason"})
+        else:
+            messages.success(request, _("%(number)s 已撤回。") % {"number": application.number})
+            return redirect("counter:detail", pk=application.pk)
+    return render_admin(request, "counter/withdraw.html", _("撤回申请"), {
+        "application": application, "form": form,
+    })
+
+
+def _history(application) -> list[dict]:
+    """The application's and its binding's history rows, oldest first."""
+    sources = [(_("窗口受理"), application.history)]
+    if application.binding_id:
+        sources.append((_("亲情账户绑定"), application.binding.history))
+    rows = [
+        {"when": row.history_date, "order": row.history_id, "what": what,
+         "status": row.get_status_display(), "user": row.history_user,
+         "reason": row.history_change_reason or ""}
+        for what, manager in sources
+        for row in manager.select_related("history_user")
+    ]
+    return sorted(rows, key=lambda r: (r["when"], r["what"] != _("窗口受理"), r["order"]))
+
+
+@require_perm(VIEW_APPLICATION)
+def detail(request, pk: int):
+    """Status and history of one application (a citizen calls with the number)."""
+    application = get_object_or_404(applications_for(request.user), pk=pk)
+    return render_admin(request, "counter/detail.html", application.number, {
+        "application": application,
+        "binding": application.binding,
+        "history": _history(application),
+        "pending": application.status == ApplicationStatus.PENDING,
+        "due": review_due_date(application),
+    })
+
+
+@require_perm(VIEW_APPLICATION)
+def lookup(request):
+    form = LookupForm(request.GET or None)
+    if form.is_valid():
+        number = form.cleaned_data["number"].strip().upper()
+        found = applications_for(request.user).filter(number=number).first()
+        if found is not None:
+            return redirect("counter:detail", pk=found.pk)
+        form.add_error("number", _("本统筹区没有受理编号为 %(number)s 的申请。") % {
+            "number": number})
+    return render_admin(request, "counter/lookup.html", _("查询受理申请"), {"form": form})

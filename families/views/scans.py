@@ -1,0 +1,49 @@
+"""Scan downloads: the only way to a scan (private storage, no public URL)."""
+
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+
+from accounts.audit_log import record_access_event
+from accounts.models import AuditAction
+from accounts.scoping import scope_to_region
+from families.models import CounterApplication, KinshipProof, ProofScan
+from families.views.common import VIEW_SCAN, require_perm
+
+
+def _application_of(proof_id: int):
+    return CounterApplication.objects.filter(binding__proof_id=proof_id).select_related(
+        "hall").first()
+
+
+def _visible(user, scan: ProofScan, application) -> bool:
+    """A scan belongs to the region of the hall that took its application; a proof
+    registered without an application belongs to the first party's region."""
+    if application is not None:
+        return scope_to_region(CounterApplication.objects.filter(pk=application.pk), user,
+                               "hall__region").exists()
+    return scope_to_region(KinshipProof.objects.filter(pk=scan.proof_id), user,
+                           "person_a__insured_region").exists()
+
+
+@xframe_options_sameorigin  # the review page embeds PDFs; everything else stays DENY
+@require_perm(VIEW_SCAN)
+def scan_download(request, pk: int):
+    scan = get_object_or_404(ProofScan.objects.select_related("proof"), pk=pk)
+    application = _application_of(scan.proof_id)
+    if not _visible(request.user, scan, application):
+        raise Http404
+    try:
+        handle = scan.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404(_("扫描件文件不存在。")) from exc
+    as_attachment = request.GET.get("download") == "1"
+    number = application.number if application else "scan"
+    record_access_event(
+        request.user, AuditAction.SCAN_DOWNLOAD, scan, request=request,
+        application_number=application.number if application else "",
+        details={"disposition": "attachment" if as_attachment else "inline"},
+    )
+    return FileResponse(handle, content_type=scan.content_type, as_attachment=as_attachment,
+                        filename=f"{number}-{scan.pk}{scan.extension}")
