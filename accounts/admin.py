@@ -1,18 +1,25 @@
+from axes.admin import AccessAttemptAdmin as AxesAccessAttemptAdmin
+from axes.models import AccessAttempt
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from accounts.models import Region, ServiceHall, User
+from accounts.admin_mixins import ChangeReasonAdminMixin
+from accounts.audit_admin import AuditEventAdmin
+from accounts.audit_log import record_access_event
+from accounts.models import AuditAction, AuditEvent, Region, ServiceHall, User
 from accounts.scoping import RegionScopedAdminMixin
 
 admin.site.site_header = _("医保经办大厅业务管理系统")
 admin.site.site_title = _("医保经办大厅")
 admin.site.index_title = _("业务管理")
 
+admin.site.register(AuditEvent, AuditEventAdmin)
+
 
 @admin.register(Region)
-class RegionAdmin(SimpleHistoryAdmin):
+class RegionAdmin(ChangeReasonAdminMixin, SimpleHistoryAdmin):
     list_display = ["code", "name", "province_code"]
     search_fields = ["=code", "name"]
 
@@ -22,7 +29,7 @@ class RegionAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ServiceHall)
-class ServiceHallAdmin(RegionScopedAdminMixin, SimpleHistoryAdmin):
+class ServiceHallAdmin(RegionScopedAdminMixin, ChangeReasonAdminMixin, SimpleHistoryAdmin):
     region_field = "region"
     list_display = ["code", "name", "region", "address"]
     list_select_related = ["region"]
@@ -51,3 +58,67 @@ class UserAdmin(RegionScopedAdminMixin, DjangoUserAdmin, SimpleHistoryAdmin):
     @admin.display(description=_("角色"))
     def roles(self, obj: User) -> str:
         return "、".join(g.name for g in obj.groups.all())
+
+
+# --- Login lockout (django-axes): supervisors see locks and lift them ----------------------
+# axes ships no Chinese catalogue; its model and columns are labelled here.
+AccessAttempt._meta.verbose_name = _("登录失败记录")
+AccessAttempt._meta.verbose_name_plural = _("登录失败记录(账号锁定)")
+admin.site.unregister(AccessAttempt)
+
+
+@admin.register(AccessAttempt)
+class AccessAttemptAdmin(AxesAccessAttemptAdmin):
+    """Deleting a row lifts the lock on that username; the unlock is audited."""
+
+    list_display = ["attempt_time_display", "username_display", "ip_display",
+                    "failures_display", "locked_display"]
+    list_filter = []
+    date_hierarchy = None
+    search_fields = ["=username"]
+    actions = []
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description=_("最近失败时间"))
+    def attempt_time_display(self, obj):
+        return obj.attempt_time
+
+    @admin.display(description=_("登录名"))
+    def username_display(self, obj):
+        return obj.username
+
+    @admin.display(description=_("IP地址"))
+    def ip_display(self, obj):
+        return obj.ip_address
+
+    @admin.display(description=_("连续失败次数"))
+    def failures_display(self, obj):
+        return obj.failures_since_start
+
+    @admin.display(description=_("已锁定"), boolean=True)
+    def locked_display(self, obj):
+        from axes.conf import settings as axes_settings
+
+        return obj.failures_since_start >= axes_settings.AXES_FAILURE_LIMIT
+
+    def _audit_unlock(self, request, attempt) -> None:
+        user = User.objects.filter(username=attempt.username).first()
+        record_access_event(
+            request.user, AuditAction.UNLOCK, user, request=request,
+            reason=_("解除登录锁定:%(username)s") % {"username": attempt.username},
+            details={"username": attempt.username, "failures": attempt.failures_since_start},
+        )
+
+    def delete_model(self, request, obj):
+        self._audit_unlock(request, obj)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for attempt in queryset:
+            self._audit_unlock(request, attempt)
+        super().delete_queryset(request, queryset)

@@ -35,6 +35,8 @@ _SUPERVISOR = _CLERK | {
     "accounts.view_user",
     "axes.view_accessattempt",
     "axes.delete_accessattempt",
+    "accounts.view_auditevent",
+    "accounts.export_auditevent",
     "settlements.view_personalaccount",
     "settlements.view_ledgerentry",
     "settlements.view_settlement",
@@ -60,6 +62,8 @@ _SYSADMIN = {
     "families.change_regionpolicy",
     "axes.view_accessattempt",
     "axes.delete_accessattempt",
+    "accounts.view_auditevent",
+    "accounts.export_auditevent",
 }
 
 ROLE_PERMISSIONS: dict[str, set[str]] = {
