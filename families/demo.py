@@ -1,11 +1,16 @@
 """Demo families for `seed_demo`. Idempotent: existing rows are left untouched."""
 
 import datetime
+from decimal import Decimal
+
+from django.utils import timezone
 
 from accounts.audit import save_audited
+from families import services
 from families.choices import InsuranceStatus, InsuranceType
 from families.idnumbers import make_resident_id
-from families.models import Person, RegionPolicy
+from families.models import Binding, KinshipProof, Person, RegionPolicy
+from families.services import PersonRef
 
 # (name, district code, birth date, sex, insurance type, region, status, activated)
 DEMO_PERSONS = [
@@ -50,6 +55,107 @@ def demo_id_number(index: int) -> str:
 def seed_families(*, actor, regions: dict, users: dict, reason: str) -> None:
     _seed_policies(actor=actor, regions=regions, reason=reason)
     _seed_persons(actor=actor, regions=regions, reason=reason)
+    if not Binding.objects.exists():
+        _seed_links(users=users, reason=reason)
+
+
+def _p(index: int) -> Person:
+    return Person.objects.get(id_type="resident_id", id_number=demo_id_number(index))
+
+
+def _ref(index: int) -> PersonRef:
+    person = _p(index)
+    return PersonRef(person.id_type, person.id_number, person.name)
+
+
+def _proof(a: int, b: int, relationship: str, proof_type: str, actor, reason) -> KinshipProof:
+    proof = KinshipProof(proof_type=proof_type, document_number=f"DEMO-{a:02d}{b:02d}",
+                         person_a=_p(a), person_b=_p(b), relationship=relationship,
+                         issued_date=datetime.date(2015, 6, 1), created_by=actor)
+    save_audited(proof, actor=actor, reason=reason, action="created")
+    return proof
+
+
+def _bind(holder: int, member: int, relationship: str, *, actor, reason, consent="face",
+          channel="wechat", proof=None, applied_at=None) -> Binding:
+    return services.binding_apply(
+        actor=actor, holder=_ref(holder), member=_ref(member), relationship=relationship,
+        channel=channel, consent_method=consent, proof=proof,
+        commitment_signed=proof is not None, reason=reason, applied_at=applied_at,
+    )
+
+
+def _seed_links(*, users: dict, reason: str) -> None:
+    """Bindings in every status, co-pay authorizations, accounts with a statement."""
+    clerk, supervisor, admin = users["clerk1"], users["supervisor1"], users["admin"]
+    long_ago = timezone.now() - datetime.timedelta(days=200)
+    # active by face verification on a channel; 张伟 binds his father 张建国
+    _bind(2, 0, "parent", actor=None, reason=reason, applied_at=long_ago)
+    # birth-registry exemption (北京, born 2012): 张伟 binds daughter 张子涵
+    _bind(2, 4, "child", actor=None, reason=reason, consent="birth_exemption",
+          channel="national_app")
+    # pending offline counter application: 王芳 binds her mother-in-law 李秀英
+    _bind(3, 1, "parent", actor=clerk, reason=reason, consent="counter", channel="counter",
+          proof=_proof(3, 1, "parent", "police_certificate", clerk, reason))
+    # approved counter application: 张丽 binds her mother 周敏
+    approved = _bind(7, 12, "parent", actor=clerk, reason=reason, consent="counter",
+                     channel="counter",
+                     proof=_proof(7, 12, "parent", "household_register", clerk, reason))
+    services.binding_approve(actor=supervisor, binding=approved, reason="原件核验无误")
+    # rejected
+    rejected = _bind(14, 13, "parent", actor=clerk, reason=reason, consent="counter",
+                     channel="counter",
+                     proof=_proof(14, 13, "parent", "household_register", clerk, reason))
+    services.binding_reject(actor=supervisor, binding=rejected, reason="户口簿未显示双方关系")
+    # withdrawn
+    withdrawn = _bind(15, 28, "sibling", actor=clerk, reason=reason, consent="counter",
+                      channel="counter",
+                      proof=_proof(15, 28, "sibling", "household_register", clerk, reason))
+    services.binding_withdraw(actor=clerk, binding=withdrawn, reason="本人撤回申请")
+    # expired guardian application for a minor
+    expired = _bind(28, 29, "grandchild", actor=clerk, reason=reason, consent="guardian",
+                    channel="counter",
+                    proof=_proof(28, 29, "grandchild", "household_register", clerk, reason))
+    services.binding_expire(actor=admin, binding=expired, reason="超过30天未审核")
+    # unbound
+    unbound = _bind(10, 9, "spouse", actor=None, reason=reason, applied_at=long_ago)
+    services.binding_unbind(actor=supervisor, binding=unbound, reason="离婚")
+    # 杭州
+    _bind(18, 16, "parent", actor=None, reason=reason, channel="alipay")
+    _seed_copay(clerk=clerk, supervisor=supervisor, reason=reason)
+
+
+def _seed_copay(*, clerk, supervisor, reason: str) -> None:
+    from settlements.services import allocation_post, settlement_post, settlement_reverse
+
+    for index, row in enumerate(DEMO_PERSONS):
+        if row[4] == "employee" and row[6] == "normal":
+            for period, amount in (("202610", "320.00"), ("202611", "320.00")):
+                allocation_post(actor=supervisor, person=_p(index), period=period,
+                                amount=Decimal(amount), reason="个人账户月度划入")
+    # 张伟 lets daughter 张子涵 (resident insurance, no account) use his account, keeping
+    # 200 yuan for himself; 北京 requires a filing first.
+    auth = services.copay_apply(actor=None, authorizer=_ref(2), beneficiary=_ref(4),
+                                relationship="child", channel="national_app",
+                                consent_method="face", reserve=Decimal("200.00"),
+                                reason=reason)
+    services.copay_record_filing(actor=clerk, authorization=auth, filing_number="BJBA-2026-0001",
+                                 reason="家庭共济备案")
+    services.copay_apply(actor=None, authorizer=_ref(18), beneficiary=_ref(20),
+                         relationship="child", channel="alipay", consent_method="face",
+                         reason=reason)
+    visits = [
+        (4, "北京儿童医院", "H11010200001", "outpatient", "186.50", "BJ-ETYY-0001"),
+        (4, "同仁堂药店(东城店)", "P11010100003", "pharmacy", "68.00", "BJ-TRT-0001"),
+        (4, "北京儿童医院", "H11010200001", "outpatient", "95.00", "BJ-ETYY-0002"),
+        (20, "浙江大学医学院附属儿童医院", "H33010200002", "outpatient", "120.00", "HZ-ZDET-0001"),
+    ]
+    for beneficiary, name, code, category, amount, ref in visits:
+        settlement = settlement_post(actor=supervisor, beneficiary=_p(beneficiary),
+                                     institution_name=name, institution_code=code,
+                                     category=category, amount=Decimal(amount), reference=ref,
+                                     reason="定点机构结算")
+    settlement_reverse(actor=supervisor, settlement=settlement, reason="医院退费冲正")
 
 
 def _seed_policies(*, actor, regions, reason) -> None:
