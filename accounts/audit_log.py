@@ -462,7 +462,7 @@ def record_access_event(
         application_number=application_number,
     )
     if isinstance(target, models.Model):
-        model = type(target)
+        model = target._meta.model  # request.user is a lazy proxy: not type(target)
         event.model = _label_of(model)
         event.object_id = str(target.pk)
         event.object_repr = _truncate(str(target))
