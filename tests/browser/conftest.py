@@ -1,0 +1,17 @@
+import pytest
+
+
+@pytest.fixture(scope="session")
+def _live_server_without_media():
+    """Django's live server always wraps a media-files handler built from MEDIA_URL,
+    which this project leaves unset (scans are private, no URL serves them) and which
+    the handler cannot take. A URL on another host makes that handler serve nothing."""
+    from django.test import override_settings
+
+    with override_settings(MEDIA_URL="http://media.invalid/"):
+        yield
+
+
+@pytest.fixture(scope="session")
+def live_server(_live_server_without_media, live_server):
+    return live_server
