@@ -1,0 +1,219 @@
+"""Batch unbinds after deaths, divorces, insurance terminations and data clean-ups.
+
+Thin: parse arguments, check the input file and the operator (exit code 2 before anything
+is written), call families.services.batch.batch_unbind, write the report and a one-line
+summary. Exit code 0 when everything valid was done, 1 when some input row was invalid
+(reported, never stops the run), 2 on a fatal error before anything was written, 3 when
+the database failed mid-run (committed chunks stay; the same command finishes the job).
+"""
+
+import csv
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
+from django.utils.translation import gettext as _
+from tqdm import tqdm
+
+from accounts.models import Region
+from families.services.batch import (
+    DEFAULT_CHUNK_SIZE,
+    REASONS,
+    SCOPES,
+    BatchResult,
+    Deceased,
+    InsuranceTerminated,
+    Outcome,
+    PairRows,
+    PersonRows,
+    ReportRow,
+    batch_unbind,
+)
+from settlements.statement import excel_text
+
+PERSON_COLUMNS = ["id_number"]
+PAIR_COLUMNS = ["holder_id_number", "member_id_number"]
+PERMISSIONS = {"bindings": ["families.unbind_binding"],
+               "copay": ["families.revoke_copayauthorization"],
+               "all": ["families.unbind_binding", "families.revoke_copayauthorization"]}
+KIND_LABELS = {"binding": "亲情账户绑定", "copay": "家庭共济授权"}
+
+
+class Command(BaseCommand):
+    help = ("批量解除亲情账户绑定和家庭共济授权(死亡、离婚、参保终止、本人申请、数据清理)。"
+            "分块提交,中断后重新运行同一命令即可继续,不会重复解除。")
+
+    def add_arguments(self, parser):
+        what = parser.add_mutually_exclusive_group(required=True)
+        what.add_argument("--csv", type=Path, metavar="FILE",
+                          help="参保人清单(列:id_number,可选 id_type、name):解除其全部关系")
+        what.add_argument("--pairs", type=Path, metavar="FILE",
+                          help="两人清单(列:holder_id_number,member_id_number):只解除两人之间的关系")
+        what.add_argument("--deceased", action="store_true", help="已登记死亡且仍有关系的参保人")
+        what.add_argument("--insurance-terminated", action="store_true",
+                          help="参保状态为终止且仍有关系的参保人")
+        parser.add_argument("--region", metavar="CODE", help="只处理参保于该统筹区的参保人")
+        parser.add_argument("--scope", choices=SCOPES, default="all",
+                            help="bindings 亲情账户、copay 家庭共济、all 两者(默认)")
+        parser.add_argument("--reason", required=True, choices=REASONS, help="解除原因(记入历史)")
+        parser.add_argument("--operator", required=True, help="经办人用户名(记入历史)")
+        parser.add_argument("--dry-run", action="store_true", help="只统计和生成报告,不做任何修改")
+        parser.add_argument("--report", type=Path, metavar="FILE",
+                            help="结果报告 CSV(UTF-8 带 BOM,可直接用 Excel 打开)")
+        parser.add_argument("--chunk-size", type=int, default=DEFAULT_CHUNK_SIZE,
+                            help=f"每个事务处理的关系数(默认 {DEFAULT_CHUNK_SIZE})")
+        parser.add_argument("--pause", type=float, default=0.0,
+                            help="每个事务后暂停的秒数(为窗口业务让出数据库)")
+
+    def handle(self, *args, **options):
+        actor = self._operator(options["operator"], options["scope"])
+        region = None
+        if options["region"]:
+            region = Region.objects.filter(code=options["region"]).first()
+            if region is None:
+                raise CommandError(_("统筹区“%(code)s”不存在。") % {"code": options["region"]},
+                                   returncode=2)
+        if options["chunk_size"] < 1 or options["pause"] < 0:
+            raise CommandError(_("--chunk-size 须为正整数,--pause 不能为负数。"), returncode=2)
+        selection = self._selection(options)
+        report = _Report(options["report"]) if options["report"] else None
+        bar = tqdm(desc=_("批量解除"), unit=_("条"), file=self.stderr._out, dynamic_ncols=True,
+                   disable=options["verbosity"] == 0)
+        try:
+            result = batch_unbind(
+                actor=actor, selection=selection, reason=options["reason"],
+                scope=options["scope"], region=region, dry_run=options["dry_run"],
+                chunk_size=options["chunk_size"], pause=options["pause"],
+                report=report.write if report else None, progress=bar,
+            )
+        except DatabaseError as exc:
+            raise CommandError(
+                _("数据库错误,已提交的部分有效;排除故障后重新运行同一命令即可继续:%(error)s")
+                % {"error": exc}, returncode=3) from exc
+        finally:
+            bar.close()
+            if report:
+                report.close()
+        if options["dry_run"] or options["verbosity"] >= 2:
+            self._breakdown(result, options["reason"])
+        self.stdout.write(_summary(result))
+        if result.invalid_rows:
+            raise CommandError(_("%(n)d 行输入有误,已写入报告,其余已处理。")
+                               % {"n": result.invalid_rows}, returncode=1)
+
+    def _operator(self, username: str, scope: str):
+        actor = get_user_model().objects.filter(username=username, is_active=True).first()
+        if actor is None:
+            raise CommandError(_("经办人“%(name)s”不存在或已停用。") % {"name": username},
+                               returncode=2)
+        if not all(actor.has_perm(p) for p in PERMISSIONS[scope]):
+            raise CommandError(_("经办人“%(name)s”没有解除绑定或撤销共济授权的权限。")
+                               % {"name": username}, returncode=2)
+        return actor
+
+    def _selection(self, options):
+        if options["deceased"]:
+            return Deceased()
+        if options["insurance_terminated"]:
+            return InsuranceTerminated()
+        if options["csv"]:
+            path, required, kind = options["csv"], PERSON_COLUMNS, PersonRows
+        else:
+            path, required, kind = options["pairs"], PAIR_COLUMNS, PairRows
+        total = _check_file(path, required)
+        return kind(rows=_rows(path), total=total)
+
+    def _breakdown(self, result: BatchResult, reason: str) -> None:
+        title = _("试运行(未做任何修改)") if result.dry_run else _("处理结果")
+        self.stdout.write(_("%(title)s,原因:%(reason)s") % {"title": title, "reason": reason})
+        regions = dict(Region.objects.values_list("code", "name"))
+        for (code, kind, outcome), n in sorted(result.by_region.items(),
+                                               key=lambda item: tuple(map(str, item[0]))):
+            where = f"{regions.get(code, '')}({code})" if code else _("(无统筹区)")
+            label = _(KIND_LABELS[kind]) if kind else _("输入行")
+            self.stdout.write(f"  {where} {label} {Outcome(outcome).label}:{n}")
+
+
+def _check_file(path: Path, required: list[str]) -> int:
+    """Read the whole file once before anything is written: header, encoding and CSV
+    syntax problems are fatal (exit 2). Returns the number of data rows."""
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.reader(handle)
+            header = [h.strip() for h in next(reader, [])]
+            missing = [c for c in required if c not in header]
+            if missing:
+                raise CommandError(_("缺少列:%(columns)s") % {"columns": ", ".join(missing)},
+                                   returncode=2)
+            return sum(1 for row in reader if any(cell.strip() for cell in row))
+    except OSError as exc:
+        raise CommandError(_("无法读取文件:%(error)s") % {"error": exc}, returncode=2) from exc
+    except UnicodeDecodeError as exc:
+        raise CommandError(_("文件不是 UTF-8 编码(请在 Excel 中另存为“CSV UTF-8”)。"),
+                           returncode=2) from exc
+    except csv.Error as exc:
+        raise CommandError(_("CSV 格式错误:%(error)s") % {"error": exc}, returncode=2) from exc
+
+
+def _rows(path: Path):
+    """(line number, row) of the non-blank data rows, streamed."""
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.DictReader(handle)
+        reader.fieldnames = [h.strip() for h in reader.fieldnames or []]
+        for row in reader:
+            if any((v or "").strip() for k, v in row.items() if k is not None):
+                yield reader.line_num, row
+
+
+class _Report:
+    HEADER = ["行号", "结果代码", "结果", "类型", "关系ID", "绑定人/授权人证件号码",
+              "被绑定人/共济人证件号码", "统筹区", "原状态", "现状态", "说明"]
+
+    def __init__(self, path: Path) -> None:
+        try:
+            self.handle = path.open("w", encoding="utf-8-sig", newline="")
+        except OSError as exc:
+            raise CommandError(_("无法写入报告文件:%(error)s") % {"error": exc},
+                               returncode=2) from exc
+        self.writer = csv.writer(self.handle)
+        self.writer.writerow([_(h) for h in self.HEADER])
+        self.count = 0
+
+    def write(self, row: ReportRow) -> None:
+        self.writer.writerow([
+            row.line or "", row.outcome, str(Outcome(row.outcome).label),
+            _(KIND_LABELS[row.kind]) if row.kind else "", row.link_id or "",
+            excel_text(row.first_id), excel_text(row.second_id), row.region_code,
+            row.old_status, row.new_status, excel_text(row.message),
+        ])
+        self.count += 1
+        if self.count % 5000 == 0:
+            self.handle.flush()
+
+    def close(self) -> None:
+        self.handle.close()
+
+
+def _summary(result: BatchResult) -> str:
+    o = result.outcomes
+    rate = result.ended / result.elapsed if result.elapsed else 0
+    if result.dry_run:
+        return _("试运行:将解除 %(would)d,此前已结束 %(already)d,跳过 %(skipped)d"
+                 "(未结算 %(pending)d,未满期限 %(early)d),无关系 %(none)d,其他统筹区 %(other)d,"
+                 "无效行 %(invalid)d,未做任何修改。") % {
+            "other": o[Outcome.OTHER_REGION],
+            "would": o[Outcome.WOULD_END], "already": o[Outcome.ALREADY_ENDED],
+            "skipped": result.skipped, "pending": o[Outcome.SKIPPED_PENDING_SETTLEMENT],
+            "early": o[Outcome.SKIPPED_TOO_EARLY], "none": o[Outcome.NO_LINKS],
+            "invalid": result.invalid_rows}
+    return _("已解除 %(ended)d(绑定 %(bindings)d,共济 %(copays)d),此前已结束 %(already)d,"
+             "跳过 %(skipped)d(未结算 %(pending)d,未满期限 %(early)d),无关系 %(none)d,"
+             "其他统筹区 %(other)d,无效行 %(invalid)d;用时 %(seconds).1f 秒,%(rate)d 条/秒。"
+             ) % {
+        "ended": result.ended, "bindings": result.ended_by_kind["binding"],
+        "copays": result.ended_by_kind["copay"], "already": o[Outcome.ALREADY_ENDED],
+        "skipped": result.skipped, "pending": o[Outcome.SKIPPED_PENDING_SETTLEMENT],
+        "early": o[Outcome.SKIPPED_TOO_EARLY], "none": o[Outcome.NO_LINKS],
+        "other": o[Outcome.OTHER_REGION], "invalid": result.invalid_rows,
+        "seconds": result.elapsed, "rate": rate}
