@@ -2,6 +2,26 @@
 
 The services and the `post_allocations` validation call the same functions, so a row
 the command accepts is a row the service accepts.
+
+Rule codes raised by settlements (RuleViolation):
+  category_not_allowed    use outside outpatient/inpatient/pharmacy/resident premium (rule 2)
+  pending_only_inpatient  pending=True for a category other than inpatient
+  invalid_amount          not a number, more than two decimals, zero or negative
+  reference_required      settlement without the institution's reference
+  reference_conflict      a reference posted again with a different beneficiary, amount,
+                          category or institution (the same claim again returns the first)
+  invalid_period          allocation period not YYYYMM
+  allocation_conflict     a period already credited with a different amount
+  not_employee_insured    account/allocation for a person without employee insurance
+  insufficient_balance    an adjustment that would take a balance below zero
+  already_reversed        a settlement reversed a second time (rule 5)
+  invalid_state           finalize of a settlement that is not pending
+  reason_required         a change without a reason
+  person_not_found / person_ambiguous / id_number_required   allocation file rows
+Skip codes on settlement lines (amount 0, `skip_code` + Chinese `skip_reason`):
+  beneficiary_deceased, beneficiary_not_normal (stop own account and all co-pay),
+  authorizer_deceased, authorizer_not_normal, authorizer_no_account, filing_required,
+  reserve_reached, balance_empty (rule 7, co-pay rules 6-7).
 """
 
 import re

@@ -132,3 +132,27 @@ def test_skipped_authorization_is_not_blocked_by_a_pending_settlement(post, oper
     copay = factories.active_copay(parent, beneficiary, reserve=100)
     post(beneficiary, 50, category="inpatient", pending=True)
     assert has_pending_settlements(copay) is False
+
+
+def test_revocation_is_blocked_by_a_pending_settlement_and_allowed_after_finalize(
+    post, operator, family
+):
+    from families.services import copay_revoke
+
+    child, _mother, _father, mother_copay, _ = family
+    settlement = post(child, 100, category="inpatient", pending=True)
+    with pytest.raises(RuleViolation) as err:
+        copay_revoke(actor=operator, authorization=mother_copay, reason="本人申请撤销")
+    assert err.value.rule_code == "pending_settlements"
+    settlement_finalize(actor=operator, settlement=settlement, reason="出院结算")
+    revoked = copay_revoke(actor=operator, authorization=mother_copay, reason="本人申请撤销")
+    assert revoked.status == "revoked"
+
+
+def test_revoked_authorization_pays_nothing_afterwards(post, operator, family):
+    from families.services import copay_revoke
+
+    child, mother, *_ = family
+    copay_revoke(actor=operator, authorization=family[3], reason="本人申请撤销")
+    settlement = post(child, 100)
+    assert not settlement.lines.filter(account__person=mother).exists()
