@@ -12,7 +12,7 @@ from accounts.errors import RuleViolation
 from accounts.scoping import RegionScopedAdminMixin
 from families.admin.search import PersonSearchMixin
 from families.models import Binding
-from families.services import binding_unbind
+from families.services.batch import LinkIds, Outcome, ReportRow, batch_unbind
 
 
 class UnbindForm(forms.Form):
@@ -68,14 +68,22 @@ class BindingAdmin(RegionScopedAdminMixin, PersonSearchMixin, ReadOnlyAdminMixin
                 "form": form,
                 "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
             })
-        done = 0
-        for binding in queryset.select_related("holder", "member"):
-            try:
-                binding_unbind(actor=request.user, binding=binding,
-                               reason=form.cleaned_data["reason"])
-                done += 1
-            except RuleViolation as exc:
-                self.message_user(request, f"{binding}:{exc.text}", messages.ERROR)
+        # The batch service behind `batch_unbind` (one path for every unbind of several
+        # links): a reason typed here is not administrative, so the waiting period applies.
+        bindings = {b.pk: b for b in queryset.select_related("holder", "member")}
+        refused: list[ReportRow] = []
+        try:
+            result = batch_unbind(
+                actor=request.user, selection=LinkIds(bindings=sorted(bindings)),
+                reason=form.cleaned_data["reason"], scope="bindings", administrative=False,
+                report=lambda row: row.outcome == Outcome.ENDED or refused.append(row),
+            )
+        except RuleViolation as exc:
+            self.message_user(request, exc.text, messages.ERROR)
+            return None
+        for row in refused:
+            self.message_user(request, f"{bindings[row.link_id]}:{row.message}", messages.ERROR)
+        done = result.ended
         if done:
             self.message_user(request, ngettext("已解除 %(n)d 个绑定。", "已解除 %(n)d 个绑定。",
                                                 done) % {"n": done}, messages.SUCCESS)

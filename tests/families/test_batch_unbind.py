@@ -385,3 +385,18 @@ def test_chunks_smaller_than_the_selection_end_everything_once(operator):
     assert AuditEvent.objects.filter(actor__username="batch_operator").count() == 9
     assert Binding.objects.filter(status="unbound").count() == 5
     assert CoPayAuthorization.objects.filter(status="revoked").count() == 4
+
+
+def test_admin_unbind_action_uses_the_batch_service(client, operator):
+    active = f.binding(f.person(), f.person())
+    ended = f.binding(f.person(), f.person(), status="unbound")
+    client.force_login(operator)
+    response = client.post("/admin/families/binding/", {
+        "action": "unbind_selected", "_selected_action": [active.pk, ended.pk],
+        "confirm": "1", "reason": "柜台申请解绑"}, follow=True)
+    page = response.content.decode()
+    assert "已解除 1 个绑定" in page and "无需解除" in page
+    assert status(active) == "unbound" and status(ended) == "unbound"
+    [event] = events_for(active)
+    assert (event.action, event.reason) == ("binding_unbind", "柜台申请解绑")
+    assert not events_for(ended)
