@@ -13,5 +13,7 @@ def _live_server_without_media():
 
 
 @pytest.fixture(scope="session")
-def live_server(_live_server_without_media, live_server):
+def live_server(_live_server_without_media, django_db_setup, live_server):
+    # Depending on django_db_setup makes the server stop (and close its connections)
+    # before the test database is dropped.
     return live_server

@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
+from django.db import connections
 
 from families.choices import ApplicationStatus, BindingStatus
 from families.models import CounterApplication
@@ -35,6 +36,10 @@ def browser(chromium_path):
                                              args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+        # ORM calls made while Playwright runs its event loop get their own connection
+        # (Django's connection store is context-local); close it, or PostgreSQL refuses
+        # to drop the test database at the end of the session.
+        connections.close_all()
 
 
 @pytest.fixture(autouse=True)
@@ -137,3 +142,4 @@ def test_clerk_intake_then_supervisor_review_in_a_real_browser(browser, live_ser
     assert [h.history_user for h in history] == [clerk, supervisor]
     assert [h.status for h in history] == ["pending", "active"]
     assert history[-1].history_change_reason == "原件与扫描件一致,同意绑定"
+
