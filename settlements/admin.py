@@ -24,9 +24,10 @@ from accounts.admin_mixins import ReadOnlyAdminMixin, masked_id_column
 from accounts.errors import RuleViolation
 from accounts.scoping import RegionScopedAdminMixin
 from families.admin.search import PersonSearchMixin, person_search_q
+from families.chinatime import CHINA
 from settlements.models import LedgerEntry, PersonalAccount, Settlement, SettlementLine
 from settlements.money import format_yuan
-from settlements.selectors import CHINA, china_midnight
+from settlements.selectors import china_midnight
 from settlements.services import settlement_finalize, settlement_reverse
 from settlements.statement import statement_response
 

@@ -2,12 +2,11 @@
 
 import datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from django.db.models import QuerySet, Sum
-from django.utils import timezone
 
-from families.models import CoPayAuthorization, RegionPolicy
+from families.chinatime import CHINA
+from families.models import CoPayAuthorization
 from settlements.models import (
     LedgerEntry,
     LedgerKind,
@@ -15,12 +14,6 @@ from settlements.models import (
     SettlementLine,
     SettlementStatus,
 )
-
-CHINA = ZoneInfo("Asia/Shanghai")
-
-
-def china_today() -> datetime.date:
-    return timezone.localdate(timezone=CHINA)
 
 
 def has_pending_settlements(authorization: CoPayAuthorization) -> bool:
@@ -33,15 +26,6 @@ def has_pending_settlements(authorization: CoPayAuthorization) -> bool:
         amount__gt=0,
         settlement__status=SettlementStatus.PENDING,
     ).exists()
-
-
-def region_policy_in_force(region_id: int, day: datetime.date) -> RegionPolicy | None:
-    """The latest policy version with effective_from <= day, or None (model defaults)."""
-    return (
-        RegionPolicy.objects.filter(region_id=region_id, effective_from__lte=day)
-        .order_by("-effective_from")
-        .first()
-    )
 
 
 def allocation_for(account_id: int | None, period: str) -> LedgerEntry | None:

@@ -11,8 +11,9 @@ from django.utils.translation import gettext as _
 
 from accounts.audit_log import record_access_event
 from accounts.models import AuditAction
+from families.chinatime import CHINA
 from settlements.models import PersonalAccount
-from settlements.selectors import CHINA, statement_entries
+from settlements.selectors import statement_entries
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 

@@ -9,8 +9,10 @@ from django.utils.translation import gettext as _
 
 from accounts.audit import save_audited
 from accounts.errors import RuleViolation
+from families.chinatime import china_date
 from families.choices import CoPayStatus
 from families.models import CoPayAuthorization, Person
+from families.selectors import policy_in_force
 from settlements import rules
 from settlements.models import (
     LedgerKind,
@@ -20,7 +22,6 @@ from settlements.models import (
     SettlementStatus,
 )
 from settlements.money import ZERO, to_money
-from settlements.selectors import china_today, region_policy_in_force
 from settlements.services._ledger import append_entry, lock_accounts, require_reason
 
 
@@ -198,7 +199,7 @@ def _pay(settlement, beneficiary, authorizations, persons, accounts, actor, reas
         else:
             add_line(LineKind.OWN, account=own, amount=min(own.balance, remaining))
 
-    today = china_today()
+    today = china_date()
     filing = {}
     for auth in authorizations:
         if remaining == 0:
@@ -207,8 +208,7 @@ def _pay(settlement, beneficiary, authorizations, persons, accounts, actor, reas
         account = accounts.get(authorizer.pk)
         region_id = authorizer.insured_region_id
         if region_id not in filing:
-            policy = region_policy_in_force(region_id, today)
-            filing[region_id] = bool(policy and policy.copay_filing_required)
+            filing[region_id] = policy_in_force(region_id, today).copay_filing_required
         skip = blocked or rules.authorizer_skip(
             insurance_status=authorizer.insurance_status,
             deceased=authorizer.is_deceased,

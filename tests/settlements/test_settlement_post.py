@@ -268,7 +268,7 @@ def test_filed_authorization_pays_where_the_region_requires_filing(post):
 
 
 def test_filing_rule_effective_tomorrow_does_not_apply_today(post):
-    from settlements.selectors import china_today
+    from families.chinatime import china_date as china_today
 
     factories.policy("110100", effective_from=datetime.date(2020, 1, 1))
     factories.policy(
@@ -283,7 +283,7 @@ def test_filing_rule_effective_tomorrow_does_not_apply_today(post):
 
 
 def test_filing_rule_effective_today_applies(post):
-    from settlements.selectors import china_today
+    from families.chinatime import china_date as china_today
 
     factories.policy("110100", effective_from=china_today(), copay_filing_required=True)
     beneficiary = factories.person(insurance_type="resident")
