@@ -3,6 +3,7 @@ expiry and application numbers, at the service level."""
 
 import datetime
 import io
+import re
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -56,7 +57,7 @@ def stored_files(settings) -> list:
 def test_intake_creates_proof_scans_pending_binding_and_numbered_application(clerk, settings):
     holder, member = f.person(), f.person(birth=datetime.date(1940, 5, 1))
     app = f.counter_application(holder, member, actor=clerk,
-                                scans=[f.scan_file("a.png"), f.scan_file("b.png")])
+                                scans=[f.scan_file("户口簿首页.png"), f.scan_file("b.png")])
     assert app.status == ApplicationStatus.PENDING
     assert app.number.startswith("BJ01-")
     binding = app.binding
@@ -64,9 +65,10 @@ def test_intake_creates_proof_scans_pending_binding_and_numbered_application(cle
     assert binding.channel == "counter" and binding.consent_method == "counter"
     assert binding.applied_by == clerk and binding.commitment_signed
     assert binding.proof.scans.count() == 2
-    scan = binding.proof.scans.first()
-    assert scan.file.name.startswith(f"scans/{binding.proof_id}/")
-    assert "a.png" not in scan.file.name  # the client's file name never reaches the path
+    scan = binding.proof.scans.order_by("pk").first()
+    # The client's file name never reaches the path: proof id and a random name only.
+    assert re.fullmatch(rf"scans/{binding.proof_id}/[0-9a-f]{{32}}\.png", scan.file.name)
+    assert scan.original_name == "户口簿首页.png"
     assert scan.content_type == "image/png" and len(scan.sha256) == 64
     assert len(stored_files(settings)) == 2
     assert app.history.get().history_user == clerk
