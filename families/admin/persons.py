@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_mixins import ReadOnlyAdminMixin
 from accounts.scoping import RegionScopedAdminMixin
+from accounts.views import reveal_link
 from families.admin.search import PersonSearchMixin
 from families.models import Binding, Person
 
@@ -62,12 +63,20 @@ class PersonAdmin(RegionScopedAdminMixin, PersonSearchMixin, ReadOnlyAdminMixin,
     ordering = ["-id"]
     fields = ["name", "id_type", "masked_id_number", "sex", "birth_date", "masked_phone",
               "insurance_type", "insured_region", "insurance_status", "evoucher_activated_at",
-              "death_date", "birth_region"]
+              "death_date", "birth_region", "reveal"]
     readonly_fields = fields
     inlines = [BindingsAsHolderInline, BindingsAsMemberInline]
 
-    def has_view_permission(self, request, obj=None):
-        return super().has_view_permission(request, obj)
+    def get_fields(self, request, obj=None):
+        fields = list(super().get_fields(request, obj))
+        if not request.user.has_perm("families.reveal_person_identity"):
+            fields.remove("reveal")
+        return fields
+
+    @admin.display(description=_("完整证件号码和电话"))
+    def reveal(self, obj: Person) -> str:
+        # Showing the full values is an explicit, audited action on its own page.
+        return reveal_link(obj)
 
     @admin.display(description=_("证件号码"))
     def masked_id_number(self, obj: Person) -> str:

@@ -125,3 +125,10 @@ def test_region_policy_is_edited_by_sysadmin_only_and_needs_a_reason(client):
     assert policy.effective_from == datetime.date(2027, 1, 1)
     record = policy.history.get()
     assert (record.history_user, record.history_change_reason) == (admin_user, "新政策")
+
+
+def test_person_page_links_to_the_audited_reveal_action(client, family):
+    holder, _m, _b = family
+    client.force_login(f.clerk())
+    page = client.get(f"/admin/families/person/{holder.pk}/change/").content.decode()
+    assert f"/admin/audit/persons/{holder.pk}/reveal/" in page
