@@ -45,11 +45,12 @@ import itertools
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from django.db import OperationalError, connection, models, transaction
 from django.db.models import Q
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -200,8 +201,9 @@ class _Kind:
     checked: frozenset[str]  # statuses the waiting period / pending settlements apply to
     min_months: str  # RegionPolicy field of the waiting period
 
-    def status_label(self, status: str) -> str:
-        return str(dict(self.model._meta.get_field("status").flatchoices).get(status, status))
+    def status_labels(self) -> dict[str, str]:
+        """Chinese labels of the statuses (translated once per run, not per link)."""
+        return {k: str(v) for k, v in self.model._meta.get_field("status").flatchoices}
 
 
 BINDING = _Kind(
@@ -224,9 +226,18 @@ KINDS = {"bindings": (BINDING,), "copay": (COPAY,), "all": (BINDING, COPAY)}
 
 
 def _in(column: str, ids: Sequence[int]) -> tuple[str, list]:
+    """`column` is one of `ids`: one array parameter on PostgreSQL (a list of 5,000
+    placeholders costs more to build and parse than the statement's work)."""
     if connection.vendor == "postgresql":
         return f"{column} = ANY(%s)", [list(ids)]
     return f"{column} IN ({', '.join(['%s'] * len(ids))})", list(ids)
+
+
+def _filter_ids(queryset: models.QuerySet, field: str, ids: Sequence[int]) -> models.QuerySet:
+    if connection.vendor == "postgresql":
+        return queryset.filter(**{f"{field}__in": RawSQL("SELECT unnest(%s::bigint[])",
+                                                           [list(ids)])})
+    return queryset.filter(**{f"{field}__in": ids})
 
 
 def _temp_table(kind: _Kind) -> str:
@@ -303,6 +314,7 @@ class _Run:
     def __post_init__(self) -> None:
         self.result.dry_run = self.dry_run
         self.region_codes = dict(Region.objects.values_list("pk", "code"))
+        self.labels = {kind.key: kind.status_labels() for kind in (BINDING, COPAY)}
         self.today = china_date()
 
     # --- output
@@ -528,52 +540,53 @@ class _Run:
             time.sleep(self.pause)
 
     def _lock(self, kind: _Kind, ids: Sequence[int]) -> list[tuple]:
-        qs = kind.model.objects.filter(pk__in=ids).order_by("pk")
-        if not self.dry_run:
-            qs = qs.select_for_update(of=("self",))
-        return list(qs.values_list(
-            "pk", "status", f"{kind.first}__insured_region_id", "decided_at", "applied_at",
-            f"{kind.first}__id_number", f"{kind.second}__id_number"))
+        """(id, status, region id, first ID number, second ID number) of the chunk's
+        links, locked in primary-key order (not in a dry run; SQLite has no row locks,
+        its IMMEDIATE transactions hold the database lock instead)."""
+        qn = connection.ops.quote_name
+        person = qn(Person._meta.db_table)
+        where, params = _in("l.id", ids)
+        lock = " FOR UPDATE OF l" if connection.features.has_select_for_update_of \
+            and not self.dry_run else ""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT l.id, l.status, a.insured_region_id, a.id_number, b.id_number "
+                f"FROM {qn(kind.model._meta.db_table)} l "
+                f"JOIN {person} a ON a.id = l.{qn(kind.first + '_id')} "
+                f"JOIN {person} b ON b.id = l.{qn(kind.second + '_id')} "
+                f"WHERE {where} ORDER BY l.id{lock}", params)
+            return cursor.fetchall()
 
     def _decide(self, kind: _Kind, rows: list[tuple], lines: dict[int, int]) -> list[ReportRow]:
-        pending = self._pending_settlements(kind, [r[0] for r in rows if r[1] in kind.checked])
+        labels = self.labels[kind.key]
+        live = [r[0] for r in rows if r[1] in kind.checked]
+        pending = self._pending_settlements(kind, live)
+        too_early = {} if self.administrative else self._too_early(kind, live)
         now = timezone.now()
         report: dict[int, ReportRow] = {}
         to_end: dict[str, list[int]] = {}
-        for pk, status, region_id, decided_at, applied_at, first, second in rows:
-            base = dict(line=lines.get(pk), kind=kind.key, link_id=pk,
-                        first_id=mask_id_number(first), second_id=mask_id_number(second),
-                        region_code=self.region_codes.get(region_id, ""),
-                        old_status=kind.status_label(status))
+        ended_outcome = Outcome.WOULD_END if self.dry_run else Outcome.ENDED
+        for pk, status, region_id, first, second in rows:
+            old = labels.get(status, status)
+            base = (lines.get(pk), kind.key, pk, mask_id_number(first), mask_id_number(second),
+                    self.region_codes.get(region_id, ""), old)
             if status not in kind.transitions:
-                report[pk] = ReportRow(Outcome.ALREADY_ENDED, new_status=base["old_status"],
-                                       message=_("当前状态为“%(status)s”,无需解除。")
-                                       % {"status": base["old_status"]}, **base)
-                continue
-            new_status = kind.status_label(kind.transitions[status][0])
-            if pk in pending:
-                report[pk] = ReportRow(
-                    Outcome.SKIPPED_PENDING_SETTLEMENT, new_status=base["old_status"],
-                    message=_("该共济授权尚有未结算的医疗费用(如住院未出院结算),"
-                              "结算完成后方可撤销。"), **base)
-                continue
-            too_early = (None if self.administrative or status not in kind.checked
-                         else self._too_early(kind, region_id, decided_at or applied_at))
-            if too_early:
-                report[pk] = ReportRow(Outcome.SKIPPED_TOO_EARLY, new_status=base["old_status"],
-                                       message=too_early, **base)
-                continue
-            outcome = Outcome.WOULD_END if self.dry_run else Outcome.ENDED
-            report[pk] = ReportRow(outcome, new_status=new_status, **base)
-            to_end.setdefault(status, []).append(pk)
+                report[pk] = ReportRow(Outcome.ALREADY_ENDED, *base, old, _(
+                    "当前状态为“%(status)s”,无需解除。") % {"status": old})
+            elif pk in pending:
+                report[pk] = ReportRow(Outcome.SKIPPED_PENDING_SETTLEMENT, *base, old, _(
+                    "该共济授权尚有未结算的医疗费用(如住院未出院结算),结算完成后方可撤销。"))
+            elif pk in too_early:
+                report[pk] = ReportRow(Outcome.SKIPPED_TOO_EARLY, *base, old, too_early[pk])
+            else:
+                report[pk] = ReportRow(ended_outcome, *base, labels[kind.transitions[status][0]])
+                to_end.setdefault(status, []).append(pk)
         if not self.dry_run:
             for status, pks in to_end.items():
                 ended = set(self._write(kind, status, pks, now))
                 for pk in pks:
                     if pk not in ended:  # cannot happen under the row lock; never lie
-                        row = report[pk]
-                        report[pk] = ReportRow(**{**row.__dict__,
-                                                  "outcome": Outcome.ALREADY_ENDED})
+                        report[pk] = replace(report[pk], outcome=Outcome.ALREADY_ENDED)
         return list(report.values())
 
     def _pending_settlements(self, kind: _Kind, ids: list[int]) -> set[int]:
@@ -581,26 +594,36 @@ class _Run:
             return set()
         from settlements.models import SettlementLine, SettlementStatus
 
-        return set(SettlementLine.objects.filter(
-            authorization_id__in=ids, amount__gt=0, settlement__status=SettlementStatus.PENDING,
-        ).values_list("authorization_id", flat=True).distinct())
+        lines = SettlementLine.objects.filter(
+            amount__gt=0, settlement__status=SettlementStatus.PENDING)
+        return set(_filter_ids(lines, "authorization_id", ids).values_list(
+            "authorization_id", flat=True).distinct())
 
-    def _too_early(self, kind: _Kind, region_id: int, made_at: datetime.datetime) -> str | None:
-        key = (kind.min_months, region_id)
-        if key not in self._months:
-            policy = selectors.policy_in_force(region_id, self.today)
-            self._months[key] = getattr(policy, kind.min_months)
-        months = self._months[key]
-        if not months:
-            return None
-        allowed_from = add_months(china_date(made_at), months)
-        if self.today >= allowed_from:
-            return None
-        if kind is BINDING:
-            text = _("本统筹区规定绑定满 %(months)s 个月后方可解绑,最早可于 %(date)s 解绑。")
-        else:
-            text = _("本统筹区规定授权满 %(months)s 个月后方可撤销,最早可于 %(date)s 撤销。")
-        return text % {"months": months, "date": allowed_from.isoformat()}
+    def _too_early(self, kind: _Kind, ids: list[int]) -> dict[int, str]:
+        """{id: message} of the links the region's waiting period still protects
+        (binding rule 10; only for a non-administrative reason)."""
+        out: dict[int, str] = {}
+        if not ids:
+            return out
+        rows = _filter_ids(kind.model.objects, "pk", ids).values_list(
+            "pk", f"{kind.first}__insured_region_id", "decided_at", "applied_at")
+        for pk, region_id, decided_at, applied_at in rows:
+            key = (kind.min_months, region_id)
+            if key not in self._months:
+                policy = selectors.policy_in_force(region_id, self.today)
+                self._months[key] = getattr(policy, kind.min_months)
+            months = self._months[key]
+            if not months:
+                continue
+            allowed_from = add_months(china_date(decided_at or applied_at), months)
+            if self.today >= allowed_from:
+                continue
+            if kind is BINDING:
+                text = _("本统筹区规定绑定满 %(months)s 个月后方可解绑,最早可于 %(date)s 解绑。")
+            else:
+                text = _("本统筹区规定授权满 %(months)s 个月后方可撤销,最早可于 %(date)s 撤销。")
+            out[pk] = text % {"months": months, "date": allowed_from.isoformat()}
+        return out
 
     def _write(self, kind: _Kind, old_status: str, ids: list[int],
                now: datetime.datetime) -> list[int]:
@@ -640,11 +663,12 @@ class _Run:
                 [*select_params, *params])
             history_ids = [r[0] for r in cursor.fetchall()]
         status_field = model._meta.get_field("status")
+        labels = self.labels[kind.key]
         insert_events_from_history(
-            history.objects.filter(history_id__in=history_ids), action=action,
+            _filter_ids(history.objects, "history_id", history_ids), action=action,
             changes=[
                 {"field": "status", "verbose_name": str(status_field.verbose_name),
-                 "old": kind.status_label(old_status), "new": kind.status_label(new_status)},
+                 "old": labels[old_status], "new": labels[new_status]},
                 {"field": "end_reason",
                  "verbose_name": str(model._meta.get_field("end_reason").verbose_name),
                  "old": "", "new": self.reason},
