@@ -3,7 +3,6 @@ a clerk takes an offline binding application with a scanned proof and prints the
 receipt; a different supervisor finds it in the queue, looks at the scan and approves."""
 
 import datetime
-import os
 import re
 from pathlib import Path
 
@@ -14,10 +13,6 @@ from families.choices import ApplicationStatus, BindingStatus
 from families.models import CounterApplication
 from tests import factories as f
 
-# Playwright's sync API runs an event loop in this thread; the ORM calls of the test
-# itself are still synchronous and safe.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "var" / "test-artifacts"
@@ -25,6 +20,13 @@ PASSWORD = "Test-pass-2026"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync"]
+
+
+@pytest.fixture(autouse=True)
+def _orm_beside_playwright(monkeypatch):
+    # Playwright's sync API runs an event loop in this thread; the ORM calls of the test
+    # itself are still synchronous and safe. Scoped to these tests only.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture
