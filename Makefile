@@ -45,3 +45,8 @@ test-postgres: install-test
 
 messages: install-test
 	$(PY) scripts/messages.py
+
+# Batch-unbind benchmark on PostgreSQL (scratch databases bench_unbind*, dropped after).
+bench-unbind: install
+	DATABASE_URL=$(or $(PG_URL),$(error set DATABASE_URL=postgres://... or TEST_DATABASE_URL)) \
+	$(PY) bench/batch_unbind.py --links $(or $(LINKS),100000)

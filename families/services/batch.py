@@ -233,11 +233,14 @@ def _in(column: str, ids: Sequence[int]) -> tuple[str, list]:
     return f"{column} IN ({', '.join(['%s'] * len(ids))})", list(ids)
 
 
-def _filter_ids(queryset: models.QuerySet, field: str, ids: Sequence[int]) -> models.QuerySet:
+def _q_in(field: str, ids: Sequence[int]) -> Q:
     if connection.vendor == "postgresql":
-        return queryset.filter(**{f"{field}__in": RawSQL("SELECT unnest(%s::bigint[])",
-                                                           [list(ids)])})
-    return queryset.filter(**{f"{field}__in": ids})
+        return Q(**{f"{field}__in": RawSQL("SELECT unnest(%s::bigint[])", [list(ids)])})
+    return Q(**{f"{field}__in": list(ids)})
+
+
+def _filter_ids(queryset: models.QuerySet, field: str, ids: Sequence[int]) -> models.QuerySet:
+    return queryset.filter(_q_in(field, ids))
 
 
 def _temp_table(kind: _Kind) -> str:
@@ -469,7 +472,7 @@ class _Run:
             pids = list(line_of_person)
             lines: dict[int, int] = {}
             for pk, a, b in kind.model.objects.filter(
-                Q(**{f"{kind.first}_id__in": pids}) | Q(**{f"{kind.second}_id__in": pids})
+                _q_in(f"{kind.first}_id", pids) | _q_in(f"{kind.second}_id", pids)
             ).values_list("pk", f"{kind.first}_id", f"{kind.second}_id").order_by("pk"):
                 lines[pk] = min(line_of_person.get(a, 1 << 62), line_of_person.get(b, 1 << 62))
                 linked.update(p for p in (a, b) if p in line_of_person)
@@ -511,7 +514,7 @@ class _Run:
         for kind in self.kinds:
             lines: dict[int, int] = {}
             for pk, a, b in kind.model.objects.filter(
-                **{f"{kind.first}_id__in": pids, f"{kind.second}_id__in": pids}
+                _q_in(f"{kind.first}_id", pids), _q_in(f"{kind.second}_id", pids)
             ).values_list("pk", f"{kind.first}_id", f"{kind.second}_id").order_by("pk"):
                 if frozenset((a, b)) in pairs:
                     lines[pk] = pairs[frozenset((a, b))]
