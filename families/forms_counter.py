@@ -1,6 +1,8 @@
 """Forms of the counter pages (窗口受理). They parse input only; every rule is checked
 by families.services.counter, whose RuleViolation the views attach to these forms."""
 
+from decimal import Decimal
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -31,19 +33,29 @@ class PartiesForm(forms.Form):
     kind = forms.ChoiceField(label=_("办理业务"), choices=enabled_kinds)
     holder_id_type = forms.ChoiceField(label=_("申请人证件类型"), choices=IdType.choices,
                                        initial=IdType.RESIDENT_ID)
-    holder_id_number = forms.CharField(label=_("申请人证件号码"), max_length=32)
+    holder_id_number = forms.CharField(label=_("申请人证件号码"), max_length=32,
+                                       help_text=_("绑定人 / 共济授权人"))
     holder_name = forms.CharField(label=_("申请人姓名"), max_length=100)
-    member_id_type = forms.ChoiceField(label=_("被绑定人证件类型"), choices=IdType.choices,
+    member_id_type = forms.ChoiceField(label=_("亲属证件类型"), choices=IdType.choices,
                                        initial=IdType.RESIDENT_ID)
-    member_id_number = forms.CharField(label=_("被绑定人证件号码"), max_length=32)
-    member_name = forms.CharField(label=_("被绑定人姓名"), max_length=100)
-    relationship = forms.ChoiceField(label=_("被绑定人是申请人的"), choices=Relationship.choices)
+    member_id_number = forms.CharField(label=_("亲属证件号码"), max_length=32,
+                                       help_text=_("被绑定人 / 共济人"))
+    member_name = forms.CharField(label=_("亲属姓名"), max_length=100)
+    relationship = forms.ChoiceField(label=_("亲属是申请人的"), choices=Relationship.choices)
+    reserve = forms.DecimalField(
+        label=_("授权人预留金额(元)"), required=False, min_value=0, max_digits=12,
+        decimal_places=2, initial=0,
+        help_text=_("仅家庭共济授权:共济支付不会使授权人个人账户余额低于此金额。"),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["holder_id_number"].widget.attrs.update(autofocus=True, autocomplete="off")
         for name in ("member_id_number", "holder_name", "member_name"):
             self.fields[name].widget.attrs["autocomplete"] = "off"
+
+    def clean_reserve(self):
+        return self.cleaned_data.get("reserve") or Decimal("0.00")
 
     def holder_ref(self) -> PersonRef:
         d = self.cleaned_data
@@ -80,7 +92,7 @@ class VerificationForm(forms.Form):
     no_face_reason_other = forms.CharField(label=_("其他原因说明"), max_length=200,
                                            required=False)
     holder_id_seen = forms.BooleanField(label=_("已核验申请人身份证件原件"))
-    member_id_seen = forms.BooleanField(label=_("已核验被绑定人身份证件原件"))
+    member_id_seen = forms.BooleanField(label=_("已核验亲属身份证件原件"))
     proof_seen = forms.BooleanField(label=_("已核验亲属关系证明原件"))
     proof_type = forms.ChoiceField(label=_("亲属关系证明类型"))
     proof_number = forms.CharField(label=_("证明编号"), max_length=64)
@@ -120,6 +132,7 @@ class VerificationForm(forms.Form):
             proof_type=d["proof_type"],
             proof_number=d["proof_number"],
             commitment_signed=d["commitment_signed"],
+            reserve=parties.cleaned_data["reserve"],
         )
 
 

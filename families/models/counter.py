@@ -80,6 +80,27 @@ class CounterApplication(models.Model):
     def __str__(self) -> str:
         return self.number
 
+    # Display helpers: the two kinds name their parties differently.
+    @property
+    def target(self):
+        return self.binding if self.kind == ApplicationKind.BINDING else self.copay
+
+    @property
+    def applicant(self):
+        """The holder of a binding / the authorizer of a co-pay authorization."""
+        return self.binding.holder if self.kind == ApplicationKind.BINDING else (
+            self.copay.authorizer)
+
+    @property
+    def relative(self):
+        """The member of a binding / the beneficiary of a co-pay authorization."""
+        return self.binding.member if self.kind == ApplicationKind.BINDING else (
+            self.copay.beneficiary)
+
+    @property
+    def relative_label(self) -> str:
+        return _("被绑定人") if self.kind == ApplicationKind.BINDING else _("共济人")
+
 
 class ApplicationSequence(models.Model):
     """Per hall and China-time day counter behind readable numbers (BJ01-20261122-0007).

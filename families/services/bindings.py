@@ -85,6 +85,17 @@ def binding_eligibility(
     ))
 
 
+def binding_review_checks(binding: Binding) -> list[Check]:
+    """Exactly what `binding_approve` will check now for a pending binding (the binding
+    itself excluded from the counts): shown on the review page."""
+    return binding_checks(_facts(
+        holder=binding.holder, member=binding.member, relationship=binding.relationship,
+        consent_method=binding.consent_method, proof=binding.proof,
+        commitment_signed=binding.commitment_signed, at=binding.applied_at,
+        exclude_id=binding.pk,
+    ))
+
+
 def binding_apply(
     *, actor, holder: PersonRef, member: PersonRef, relationship: str, channel: str,
     consent_method: str, reason: str, proof: KinshipProof | None = None,
@@ -161,13 +172,7 @@ def binding_approve(*, actor, binding: Binding, reason: str) -> Binding:
         _require_status(binding, BindingStatus.PENDING)
         require_reviewer(actor, binding.applied_by_id)
         now = timezone.now()
-        checks = binding_checks(_facts(
-            holder=binding.holder, member=binding.member, relationship=binding.relationship,
-            consent_method=binding.consent_method, proof=binding.proof,
-            commitment_signed=binding.commitment_signed, at=binding.applied_at,
-            exclude_id=binding.pk,
-        ))
-        _raise_first_failure(checks)
+        _raise_first_failure(binding_review_checks(binding))
         binding.status = BindingStatus.ACTIVE
         binding.decided_at = now
         binding.decided_by = actor

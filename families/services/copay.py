@@ -122,18 +122,23 @@ def _require_status(authorization: CoPayAuthorization, *allowed: str) -> None:
         )
 
 
+def copay_review_checks(authorization: CoPayAuthorization) -> list[Check]:
+    """Exactly what `copay_approve` will check now (the authorization itself excluded)."""
+    return copay_checks(_facts(
+        authorizer=authorization.authorizer, beneficiary=authorization.beneficiary,
+        relationship=authorization.relationship, consent_method=authorization.consent_method,
+        reserve=authorization.reserve, proof=authorization.proof,
+        commitment_signed=authorization.commitment_signed, at=timezone.now(),
+        exclude_id=authorization.pk,
+    ))
+
+
 def copay_approve(*, actor, authorization: CoPayAuthorization, reason: str) -> CoPayAuthorization:
     with transaction.atomic():
         authorization = _lock(authorization)
         _require_status(authorization, CoPayStatus.PENDING)
         require_reviewer(actor, authorization.applied_by_id)
-        _raise_first_failure(copay_checks(_facts(
-            authorizer=authorization.authorizer, beneficiary=authorization.beneficiary,
-            relationship=authorization.relationship,
-            consent_method=authorization.consent_method, reserve=authorization.reserve,
-            proof=authorization.proof, commitment_signed=authorization.commitment_signed,
-            at=timezone.now(), exclude_id=authorization.pk,
-        )))
+        _raise_first_failure(copay_review_checks(authorization))
         authorization.status = CoPayStatus.ACTIVE
         authorization.decided_at, authorization.decided_by = timezone.now(), actor
         authorization.decision_reason = reason

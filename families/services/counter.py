@@ -9,8 +9,8 @@ binding) in the same transaction, through the target's own services, so no rule 
 re-implemented here.
 
 What is applied for is `CounterApplication.kind`; `KIND_OPERATIONS` maps each enabled
-kind to its operations. Only 亲情账户绑定 is enabled; 家庭共济授权 plugs in as a second
-entry when its services exist.
+kind to its operations: 亲情账户绑定 (families.services.bindings) and 家庭共济授权
+(families.services.copay).
 """
 
 import datetime
@@ -18,6 +18,7 @@ import hashlib
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import PurePath
 from typing import Any
 
@@ -39,17 +40,19 @@ from families.choices import (
     BindingStatus,
     Channel,
     ConsentMethod,
+    CoPayStatus,
     NoFaceReason,
 )
 from families.models import (
     ApplicationSequence,
     Binding,
+    CoPayAuthorization,
     CounterApplication,
     KinshipProof,
     Person,
     ProofScan,
 )
-from families.rules import Check, binding_checks
+from families.rules import Check
 from families.services.bindings import (
     HOLDER,
     MEMBER,
@@ -58,10 +61,21 @@ from families.services.bindings import (
     binding_eligibility,
     binding_expire,
     binding_reject,
+    binding_review_checks,
     binding_withdraw,
     require_reviewer,
 )
-from families.services.bindings import _facts as binding_facts
+from families.services.copay import (
+    AUTHORIZER,
+    BENEFICIARY,
+    copay_apply,
+    copay_approve,
+    copay_eligibility,
+    copay_expire,
+    copay_reject,
+    copay_review_checks,
+    copay_withdraw,
+)
 from families.services.identity import PersonRef, identity_check, resolve_person
 
 SUBMIT_PERMISSION = "families.add_counterapplication"
@@ -71,6 +85,8 @@ ALLOWED_SCAN_TYPES = {"application/pdf", "image/jpeg", "image/png"}
 PILLOW_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG"}
 # Checks the clerk completes in step 2 (verification record); step 1 does not show them.
 VERIFICATION_CODES = {"proof_required", "proof_mismatch", "commitment_required"}
+# Step 1 of a co-pay application also leaves out the consent check: the counter is it.
+COPAY_STEP2_CODES = VERIFICATION_CODES | {"verification_required"}
 
 
 # --- input ------------------------------------------------------------------------------
@@ -92,6 +108,7 @@ class IntakeData:
     member_id_seen: bool = False
     proof_seen: bool = False
     commitment_signed: bool = False
+    reserve: Decimal = Decimal("0.00")  # co-pay: kept for the authorizer's own use
 
 
 @dataclass(frozen=True)
@@ -243,13 +260,13 @@ def _hall_region_check(hall, holder: Person, member: Person) -> Check:
     ok = hall.region_id in (holder.insured_region_id, member.insured_region_id)
     return Check(
         "other_region", ok,
-        _("申请人或被绑定人在本网点所属统筹区参保。") if ok else
-        _("绑定人和被绑定人均不在本网点所属统筹区参保,不能在本网点受理。"),
+        _("申请人或其亲属在本网点所属统筹区参保。") if ok else
+        _("申请人和亲属均不在本网点所属统筹区参保,不能在本网点受理。"),
     )
 
 
 def _binding_precheck(*, holder: PersonRef, member: PersonRef, relationship: str,
-                      at: datetime.datetime, hall=None) -> list[Check]:
+                      at: datetime.datetime, hall=None, reserve=None) -> list[Check]:
     checks = binding_eligibility(holder=holder, member=member, relationship=relationship,
                                  consent_method=_consent_for_ref(member, at), at=at)
     checks = [c for c in checks if c.code not in VERIFICATION_CODES]
@@ -258,16 +275,6 @@ def _binding_precheck(*, holder: PersonRef, member: PersonRef, relationship: str
         member_person = identity_check(member, _(MEMBER))[1]
         checks.append(_hall_region_check(hall, holder_person, member_person))
     return checks
-
-
-def _binding_review_checks(binding: Binding) -> list[Check]:
-    """Exactly what binding_approve checks now (it excludes the binding itself)."""
-    return binding_checks(binding_facts(
-        holder=binding.holder, member=binding.member, relationship=binding.relationship,
-        consent_method=binding.consent_method, proof=binding.proof,
-        commitment_signed=binding.commitment_signed, at=binding.applied_at,
-        exclude_id=binding.pk,
-    ))
 
 
 def _submit_binding(*, actor, hall, data: IntakeData, scans: Sequence[ValidScan],
@@ -291,6 +298,51 @@ def _submit_binding(*, actor, hall, data: IntakeData, scans: Sequence[ValidScan]
     )
     _store_scans(actor=actor, proof=proof, scans=scans, written=written, reason=reason)
     return binding
+
+
+def _copay_precheck(*, holder: PersonRef, member: PersonRef, relationship: str,
+                    at: datetime.datetime, hall=None,
+                    reserve: Decimal | None = None) -> list[Check]:
+    checks = copay_eligibility(authorizer=holder, beneficiary=member,
+                               relationship=relationship, consent_method=ConsentMethod.COUNTER,
+                               reserve=reserve or Decimal("0.00"), at=at)
+    checks = [c for c in checks if c.code not in COPAY_STEP2_CODES]
+    if hall is not None and all(c.passed for c in checks[:2]):
+        checks.append(_hall_region_check(hall, identity_check(holder, _(AUTHORIZER))[1],
+                                         identity_check(member, _(BENEFICIARY))[1]))
+    return checks
+
+
+def _submit_copay(*, actor, hall, data: IntakeData, scans: Sequence[ValidScan],
+                  at: datetime.datetime, written: list[str], reason: str) -> CoPayAuthorization:
+    authorizer = resolve_person(data.holder, _(AUTHORIZER))
+    beneficiary = resolve_person(data.member, _(BENEFICIARY))
+    if authorizer.pk == beneficiary.pk:
+        raise RuleViolation("self_binding", _("授权人与共济人须为不同的人。"))
+    region_check = _hall_region_check(hall, authorizer, beneficiary)
+    if not region_check.passed:
+        raise RuleViolation(region_check.code, region_check.message)
+    proof = KinshipProof(
+        proof_type=data.proof_type, document_number=data.proof_number.strip(),
+        person_a=authorizer, person_b=beneficiary, relationship=data.relationship,
+        created_by=actor,
+    )
+    save_audited(proof, actor=actor, reason=reason, action="proof_register")
+    authorization = copay_apply(
+        actor=actor, authorizer=data.holder, beneficiary=data.member,
+        relationship=data.relationship, channel=Channel.COUNTER,
+        consent_method=ConsentMethod.COUNTER, reason=reason, reserve=data.reserve,
+        proof=proof, commitment_signed=data.commitment_signed, applied_at=at,
+    )
+    _store_scans(actor=actor, proof=proof, scans=scans, written=written, reason=reason)
+    return authorization
+
+
+def _end_copay(operation: Callable[..., CoPayAuthorization]) -> Callable[..., None]:
+    def end(*, actor, target: CoPayAuthorization, reason: str) -> None:
+        if CoPayAuthorization.objects.filter(pk=target.pk, status=CoPayStatus.PENDING).exists():
+            operation(actor=actor, authorization=target, reason=reason)
+    return end
 
 
 def _end_binding(operation: Callable[..., Binding]) -> Callable[..., None]:
@@ -321,7 +373,7 @@ KIND_OPERATIONS: dict[str, KindOperations] = {
         target_field="binding",
         submit=_submit_binding,
         precheck=_binding_precheck,
-        review_checks=_binding_review_checks,
+        review_checks=binding_review_checks,
         approve=lambda *, actor, target, reason: binding_approve(
             actor=actor, binding=target, reason=reason),
         reject=lambda *, actor, target, reason: binding_reject(
@@ -329,8 +381,18 @@ KIND_OPERATIONS: dict[str, KindOperations] = {
         withdraw=_end_binding(binding_withdraw),
         expire=_end_binding(binding_expire),
     ),
-    # ApplicationKind.COPAY: KindOperations(target_field="copay", ...) once
-    # families.services.copay provides its apply/approve/reject/withdraw/expire.
+    ApplicationKind.COPAY: KindOperations(
+        target_field="copay",
+        submit=_submit_copay,
+        precheck=_copay_precheck,
+        review_checks=copay_review_checks,
+        approve=lambda *, actor, target, reason: copay_approve(
+            actor=actor, authorization=target, reason=reason),
+        reject=lambda *, actor, target, reason: copay_reject(
+            actor=actor, authorization=target, reason=reason),
+        withdraw=_end_copay(copay_withdraw),
+        expire=_end_copay(copay_expire),
+    ),
 }
 
 
@@ -350,13 +412,13 @@ def application_target(application: CounterApplication):
 
 
 def application_precheck(*, kind: str, holder: PersonRef, member: PersonRef,
-                         relationship: str, hall=None,
-                         at: datetime.datetime | None = None) -> list[Check]:
+                         relationship: str, hall=None, at: datetime.datetime | None = None,
+                         reserve: Decimal | None = None) -> list[Check]:
     """Step 1 of the intake: every rule of the kind with passed/failed and figures,
     before the verification record is entered (with `hall`: also whether this hall
     may take the application)."""
     return _operations(kind).precheck(holder=holder, member=member, relationship=relationship,
-                                      at=at or timezone.now(), hall=hall)
+                                      at=at or timezone.now(), hall=hall, reserve=reserve)
 
 
 def application_review_checks(application: CounterApplication) -> list[Check]:

@@ -44,6 +44,7 @@ def applications_for(user) -> QuerySet:
     qs = CounterApplication.objects.select_related(
         "hall", "submitted_by", "reviewed_by",
         "binding__holder", "binding__member", "binding__proof",
+        "copay__authorizer", "copay__beneficiary", "copay__proof",
     )
     return scope_to_region(qs, user, "hall__region")
 

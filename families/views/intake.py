@@ -47,7 +47,7 @@ def intake(request):
     d = parties.cleaned_data
     checks = application_precheck(kind=d["kind"], holder=parties.holder_ref(),
                                   member=parties.member_ref(), relationship=d["relationship"],
-                                  hall=request.user.hall)
+                                  hall=request.user.hall, reserve=d["reserve"])
     context = {"parties": parties, "checks": checks, "step2": _step2_ready(checks),
                "relationship_label": Relationship(d["relationship"]).label}
     if action != "submit" or not context["step2"]:
@@ -93,7 +93,6 @@ def receipt(request, pk: int):
     application = get_object_or_404(applications_for(request.user), pk=pk)
     return render_admin(request, "counter/receipt.html", _("受理回执"), {
         "application": application,
-        "binding": application.binding,
         "review_days": REVIEW_WORKING_DAYS,
         "due": review_due_date(application),
     })

@@ -79,9 +79,8 @@ def review(request, pk: int):
     pending = application.status == ApplicationStatus.PENDING
     return render_admin(request, "counter/review.html", _("审核窗口受理申请"), {
         "application": application,
-        "binding": application.binding,
-        "scans": application.binding.proof.scans.order_by("pk") if application.binding
-        and application.binding.proof else [],
+        "scans": application.target.proof.scans.order_by("pk")
+        if application.target.proof_id else [],
         "checks": application_review_checks(application) if pending else [],
         "pending": pending,
         "own_application": application.submitted_by_id == request.user.pk,
@@ -108,10 +107,9 @@ def withdraw(request, pk: int):
 
 
 def _history(application) -> list[dict]:
-    """The application's and its binding's history rows, oldest first."""
-    sources = [(_("窗口受理"), application.history)]
-    if application.binding_id:
-        sources.append((_("亲情账户绑定"), application.binding.history))
+    """The application's and its target's history rows, oldest first."""
+    sources = [(_("窗口受理"), application.history),
+               (application.get_kind_display(), application.target.history)]
     rows = [
         {"when": row.history_date, "order": row.history_id, "what": what,
          "status": row.get_status_display(), "user": row.history_user,
@@ -128,7 +126,6 @@ def detail(request, pk: int):
     application = get_object_or_404(applications_for(request.user), pk=pk)
     return render_admin(request, "counter/detail.html", application.number, {
         "application": application,
-        "binding": application.binding,
         "history": _history(application),
         "pending": application.status == ApplicationStatus.PENDING,
         "due": review_due_date(application),

@@ -1,5 +1,6 @@
 """Scan downloads: the only way to a scan (private storage, no public URL)."""
 
+from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -13,8 +14,9 @@ from families.views.common import VIEW_SCAN, require_perm
 
 
 def _application_of(proof_id: int):
-    return CounterApplication.objects.filter(binding__proof_id=proof_id).select_related(
-        "hall").first()
+    return CounterApplication.objects.filter(
+        Q(binding__proof_id=proof_id) | Q(copay__proof_id=proof_id)
+    ).select_related("hall").first()
 
 
 def _visible(user, scan: ProofScan, application) -> bool:

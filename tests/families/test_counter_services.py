@@ -122,7 +122,7 @@ def test_failure_after_files_were_written_deletes_them(clerk, settings, monkeypa
     ({"proof_number": ""}, "proof_number_required"),
     ({"commitment_signed": False}, "commitment_required"),
     ({"proof_type": "marriage_certificate"}, "proof_mismatch"),
-    ({"kind": "copay"}, "kind_not_available"),
+    ({"kind": "unknown"}, "kind_not_available"),
 ])
 def test_incomplete_verification_record_is_refused(clerk, overrides, code):
     assert code_of(lambda: f.counter_application(actor=clerk, **overrides)) == code
