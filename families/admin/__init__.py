@@ -1,1 +1,1 @@
-from families.admin import bindings, persons, policy, proofs  # noqa: F401  (registration)
+from families.admin import bindings, counter, persons, policy, proofs  # noqa: F401

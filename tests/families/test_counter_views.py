@@ -408,3 +408,19 @@ def test_scan_download_is_logged(client, clerk, application):
 def test_other_pages_keep_frame_denied(client, clerk, application):
     response = as_user(client, clerk).get(app_urls(application)["receipt"])
     assert response["X-Frame-Options"] == "DENY"
+
+
+def test_application_admin_lists_region_rows_and_links_to_the_counter_pages(client):
+    application = f.counter_application()
+    client.force_login(f.supervisor("list_sup"))
+    page = client.get("/admin/families/counterapplication/").content.decode()
+    assert application.number in page
+    assert f"/admin/counter/applications/{application.pk}/review/" in page
+    opened = client.get(f"/admin/families/counterapplication/{application.pk}/change/")
+    assert opened.status_code == 302
+    assert opened["Location"] == f"/admin/counter/applications/{application.pk}/"
+    client.force_login(f.supervisor("hz_sup", "HZ01", "330100"))
+    assert application.number not in client.get(
+        "/admin/families/counterapplication/").content.decode()
+    assert client.get(
+        f"/admin/families/counterapplication/{application.pk}/change/").status_code == 404
