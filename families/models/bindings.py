@@ -71,6 +71,8 @@ class Binding(models.Model):
             models.Index(fields=["member", "status"], name="binding_member_status_idx"),
             models.Index(fields=["member", "applied_at"], name="binding_member_month_idx"),
             models.Index(fields=["status", "applied_at"], name="binding_status_applied_idx"),
+            # Admin changelist ordering (newest applications first, README "Scale").
+            models.Index(fields=["-applied_at", "-id"], name="binding_recent_idx"),
         ]
 
     def __str__(self) -> str:

@@ -59,6 +59,14 @@ class Person(models.Model):
             models.Index(fields=["id_number"], name="person_id_number_idx"),
             models.Index(fields=["name"], name="person_name_idx"),
             models.Index(fields=["insured_region", "insurance_status"], name="person_region_idx"),
+            # Admin scale (README "Scale"): a region's persons newest first (the clerk's
+            # changelist), and name-prefix search (LIKE 'x%') whatever the collation.
+            models.Index(fields=["insured_region", "-id"], name="person_region_recent_idx"),
+            models.Index(fields=["name"], opclasses=["varchar_pattern_ops"],
+                         name="person_name_prefix_idx"),
+            models.Index(fields=["insured_region", "name"],
+                         opclasses=["int8_ops", "varchar_pattern_ops"],
+                         name="person_region_name_idx"),
         ]
 
     def __str__(self) -> str:
