@@ -24,6 +24,7 @@ _CLERK = {
     "families.view_counterapplication",
     "families.add_counterapplication",
     "families.reveal_person_identity",
+    "families.record_filing_copayauthorization",
     "accounts.view_region",
     "accounts.view_servicehall",
 }
@@ -31,7 +32,6 @@ _SUPERVISOR = _CLERK | {
     "families.review_counterapplication",
     "families.unbind_binding",
     "families.revoke_copayauthorization",
-    "families.record_filing_copayauthorization",
     "accounts.view_user",
     "axes.view_accessattempt",
     "axes.delete_accessattempt",
