@@ -8,3 +8,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
 ]
+
+# Plain Chinese error page without traceback; a database outage becomes 503.
+handler500 = "config.errors.server_error"

@@ -23,6 +23,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from accounts.admin_mixins import ReadOnlyAdminMixin, masked_id_column
 from accounts.errors import RuleViolation
 from accounts.scoping import RegionScopedAdminMixin
+from config.db_router import replica_reads
 from families.admin.search import PersonSearchMixin, person_search_q
 from families.chinatime import CHINA
 from settlements.models import LedgerEntry, PersonalAccount, Settlement, SettlementLine
@@ -184,7 +185,8 @@ class PersonalAccountAdmin(RegionScopedAdminMixin, PersonSearchMixin, ReadOnlyAd
             if not form.is_valid():
                 raise Http404
             start, end = form.cleaned_data["date_from"], form.cleaned_data["date_to"]
-        return statement_response(request, account, date_from=start, date_to=end)
+        with replica_reads():  # a read-only export: the replica when one is configured
+            return statement_response(request, account, date_from=start, date_to=end)
 
 
 @admin.register(LedgerEntry)
