@@ -7,8 +7,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from families.choices import ACCEPTED_PROOFS, IdType, NoFaceReason, ProofType, Relationship
-from families.services.counter import MAX_SCANS, IntakeData, enabled_kinds
+from families.services.counter import IntakeData, enabled_kinds
 from families.services.identity import PersonRef
+from families.services.scans import MAX_SCANS
 
 SCAN_ACCEPT = ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"
 

@@ -14,21 +14,14 @@ kind to its operations: 亲情账户绑定 (families.services.bindings) and 家�
 """
 
 import datetime
-import hashlib
-import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import PurePath
 from typing import Any
 
-import filetype
-from django.conf import settings
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from PIL import Image
 
 from accounts.audit import save_audited
 from accounts.errors import RuleViolation
@@ -50,7 +43,6 @@ from families.models import (
     CounterApplication,
     KinshipProof,
     Person,
-    ProofScan,
 )
 from families.rules import Check
 from families.services.bindings import (
@@ -77,12 +69,11 @@ from families.services.copay import (
     copay_withdraw,
 )
 from families.services.identity import PersonRef, identity_check, resolve_person
+from families.services.scans import MAX_SCANS, ValidScan, delete_files, scan_validate, store_scans
+from families.workdays import add_working_days
 
 SUBMIT_PERMISSION = "families.add_counterapplication"
 REVIEW_WORKING_DAYS = 3  # DOMAIN.md: offline material review "等待3个工作日"
-MAX_SCANS = 10
-ALLOWED_SCAN_TYPES = {"application/pdf", "image/jpeg", "image/png"}
-PILLOW_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG"}
 # Checks the clerk completes in step 2 (verification record); step 1 does not show them.
 VERIFICATION_CODES = {"proof_required", "proof_mismatch", "commitment_required"}
 # Step 1 of a co-pay application also leaves out the consent check: the counter is it.
@@ -111,130 +102,8 @@ class IntakeData:
     reserve: Decimal = Decimal("0.00")  # co-pay: kept for the authorizer's own use
 
 
-@dataclass(frozen=True)
-class ValidScan:
-    """An upload whose content was checked; `upload` is rewound, ready to store."""
-
-    upload: Any
-    content_type: str
-    size: int
-    sha256: str
-    original_name: str
-
-
-# --- working days -----------------------------------------------------------------------
-
-
-def working_days_between(start: datetime.date, end: datetime.date) -> int:
-    """Mon-Fri days after `start` up to and including `end` (public holidays are not
-    modelled): an application taken on Friday is 1 working day old on Monday."""
-    if end <= start:
-        return 0
-    days = (end - start).days
-    full_weeks, rest = divmod(days, 7)
-    count = full_weeks * 5
-    for offset in range(1, rest + 1):
-        if (start + datetime.timedelta(days=full_weeks * 7 + offset)).weekday() < 5:
-            count += 1
-    return count
-
-
-def add_working_days(start: datetime.date, days: int) -> datetime.date:
-    day = start
-    while days > 0:
-        day += datetime.timedelta(days=1)
-        if day.weekday() < 5:
-            days -= 1
-    return day
-
-
 def review_due_date(application: CounterApplication) -> datetime.date:
     return add_working_days(china_date(application.submitted_at), REVIEW_WORKING_DAYS)
-
-
-# --- scans ------------------------------------------------------------------------------
-
-
-def _megabytes(size: int) -> str:
-    return f"{size / (1024 * 1024):.1f}"
-
-
-def scan_validate(upload) -> ValidScan:
-    """Accept a PDF, JPEG or PNG by its content (never by its name or the browser's
-    content type), not empty and not larger than settings.SCAN_MAX_BYTES. Images must
-    open and verify in Pillow within its decompression-bomb pixel limit."""
-    name = PurePath((upload.name or "").replace("\\", "/")).name[:200] or _("未命名文件")
-    size = upload.size or 0
-    if size == 0:
-        raise RuleViolation("scan_empty", _("文件“%(name)s”是空文件。") % {"name": name},
-                            name=name)
-    limit = settings.SCAN_MAX_BYTES
-    if size > limit:
-        raise RuleViolation(
-            "scan_too_large",
-            _("文件“%(name)s”大小 %(size)s MB,超过上限 %(limit)s MB。")
-            % {"name": name, "size": _megabytes(size), "limit": _megabytes(limit)},
-            name=name, size=size, limit=limit,
-        )
-    upload.seek(0)
-    head = upload.read(8192)
-    kind = filetype.guess(head)
-    content_type = kind.mime if kind else None
-    if content_type not in ALLOWED_SCAN_TYPES or (
-        content_type == "application/pdf" and not head.startswith(b"%PDF-")
-    ):
-        raise RuleViolation(
-            "scan_type_not_allowed",
-            _("文件“%(name)s”不是 PDF、JPEG 或 PNG 文件(按文件内容判断)。") % {"name": name},
-            name=name,
-        )
-    if content_type in PILLOW_FORMATS:
-        _verify_image(upload, name, PILLOW_FORMATS[content_type])
-    digest = hashlib.sha256()
-    upload.seek(0)
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(0)
-    return ValidScan(upload=upload, content_type=content_type, size=size,
-                     sha256=digest.hexdigest(), original_name=name)
-
-
-def _verify_image(upload, name: str, expected_format: str) -> None:
-    upload.seek(0)
-    invalid = RuleViolation(
-        "scan_invalid", _("图片“%(name)s”已损坏或像素过多,无法作为扫描件。") % {"name": name},
-        name=name,
-    )
-    with warnings.catch_warnings():
-        # Above MAX_IMAGE_PIXELS Pillow only warns; a scan that large is refused too.
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
-        try:
-            with Image.open(upload) as image:
-                found = image.format
-                image.verify()
-        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-            raise invalid from exc
-        except (OSError, SyntaxError, ValueError) as exc:
-            raise invalid from exc
-    if found != expected_format:
-        raise invalid
-
-
-def _store_scans(*, actor, proof: KinshipProof, scans: Sequence[ValidScan],
-                 written: list[str], reason: str) -> None:
-    for valid in scans:
-        scan = ProofScan(proof=proof, content_type=valid.content_type, size=valid.size,
-                         sha256=valid.sha256, original_name=valid.original_name,
-                         uploaded_by=actor)
-        # The stored path comes from ProofScan's upload_to (proof id + random name).
-        scan.file.save("scan", valid.upload, save=False)
-        written.append(scan.file.name)
-        save_audited(scan, actor=actor, reason=reason, action="scan_upload")
-
-
-def _delete_files(names: list[str]) -> None:
-    for name in names:
-        default_storage.delete(name)
 
 
 # --- consent and pre-check ----------------------------------------------------------------
@@ -296,7 +165,7 @@ def _submit_binding(*, actor, hall, data: IntakeData, scans: Sequence[ValidScan]
         channel=Channel.COUNTER, consent_method=consent_method_for(member, at), reason=reason,
         proof=proof, commitment_signed=data.commitment_signed, applied_at=at,
     )
-    _store_scans(actor=actor, proof=proof, scans=scans, written=written, reason=reason)
+    store_scans(actor=actor, proof=proof, scans=scans, written=written, reason=reason)
     return binding
 
 
@@ -334,7 +203,7 @@ def _submit_copay(*, actor, hall, data: IntakeData, scans: Sequence[ValidScan],
         consent_method=ConsentMethod.COUNTER, reason=reason, reserve=data.reserve,
         proof=proof, commitment_signed=data.commitment_signed, applied_at=at,
     )
-    _store_scans(actor=actor, proof=proof, scans=scans, written=written, reason=reason)
+    store_scans(actor=actor, proof=proof, scans=scans, written=written, reason=reason)
     return authorization
 
 
@@ -517,7 +386,7 @@ def application_submit(*, actor, data: IntakeData, scans: Sequence,
             )
             save_audited(application, actor=actor, reason=reason, action="application_submit")
     except BaseException:
-        _delete_files(written)
+        delete_files(written)
         raise
     return application
 

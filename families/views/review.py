@@ -18,7 +18,6 @@ from families.services.counter import (
     application_review_checks,
     application_withdraw,
     review_due_date,
-    working_days_between,
 )
 from families.views.common import (
     ADD_APPLICATION,
@@ -29,6 +28,7 @@ from families.views.common import (
     render_admin,
     require_perm,
 )
+from families.workdays import working_days_between
 
 QUEUE_PAGE_SIZE = 25
 

@@ -15,7 +15,6 @@ from families.choices import ApplicationStatus, BindingStatus
 from families.models import Binding, CounterApplication, KinshipProof, ProofScan
 from families.services import binding_apply
 from families.services.counter import (
-    add_working_days,
     application_approve,
     application_precheck,
     application_reject,
@@ -23,8 +22,8 @@ from families.services.counter import (
     application_submit,
     application_withdraw,
     next_application_number,
-    working_days_between,
 )
+from families.workdays import add_working_days, working_days_between
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
