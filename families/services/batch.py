@@ -647,7 +647,7 @@ class _Run:
                 return []
             source = {f.column for f in model._meta.concrete_fields}
             columns, select, select_params = [], [], []
-            extra = {"history_date": when, "history_change_reason": self.reason[:100],
+            extra = {"history_date": when, "history_change_reason": self.reason[:200],
                      "history_type": "~", "history_user_id": self.actor.pk}
             for f in history._meta.concrete_fields:
                 if f.column == "history_id":
