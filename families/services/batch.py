@@ -60,7 +60,7 @@ from accounts.errors import RuleViolation
 from accounts.models import Region
 from families import selectors
 from families.chinatime import add_months, china_date
-from families.choices import BindingStatus, CoPayStatus, IdType, InsuranceStatus
+from families.choices import ApplicationStatus, BindingStatus, CoPayStatus, IdType, InsuranceStatus
 from families.idnumbers import (
     InvalidIdNumber,
     mask_id_number,
@@ -632,19 +632,68 @@ class _Run:
                now: datetime.datetime) -> list[int]:
         """UPDATE ... RETURNING, then the history rows, then their audit events."""
         new_status, action = kind.transitions[old_status]
-        model, history = kind.model, kind.model.history.model
+        model = kind.model
+        where, params = _in("id", ids)
+        ended, history_ids = self._update_with_history(
+            model, {"status": new_status, "ended_at": now, "ended_by_id": self.actor.pk,
+                    "end_reason": self.reason[:200]},
+            f"{where} AND status = %s", [*params, old_status], now)
+        if not ended:
+            return []
+        status_field = model._meta.get_field("status")
+        labels = self.labels[kind.key]
+        insert_events_from_history(
+            _filter_ids(model.history.model.objects, "history_id", history_ids), action=action,
+            changes=[
+                {"field": "status", "verbose_name": str(status_field.verbose_name),
+                 "old": labels[old_status], "new": labels[new_status]},
+                {"field": "end_reason",
+                 "verbose_name": str(model._meta.get_field("end_reason").verbose_name),
+                 "old": "", "new": self.reason},
+            ],
+        )
+        if old_status == "pending":
+            self._withdraw_applications(kind, ended, now)
+        return ended
+
+    def _withdraw_applications(self, kind: _Kind, link_ids: list[int],
+                               now: datetime.datetime) -> None:
+        """A pending counter application whose binding/authorization was just withdrawn
+        leaves the review queue with it (withdrawn, with history and audit event)."""
+        from families.models import CounterApplication
+
+        where, params = _in(f"{kind.key}_id", link_ids)
+        closed, history_ids = self._update_with_history(
+            CounterApplication, {"status": "withdrawn"}, f"{where} AND status = %s",
+            [*params, "pending"], now)
+        if closed:
+            insert_events_from_history(
+                _filter_ids(CounterApplication.history.model.objects, "history_id",
+                            history_ids),
+                action="application_withdraw",
+                changes=[{"field": "status", "verbose_name": str(
+                    CounterApplication._meta.get_field("status").verbose_name),
+                    "old": str(ApplicationStatus.PENDING.label),
+                    "new": str(ApplicationStatus.WITHDRAWN.label)}],
+            )
+
+    def _update_with_history(self, model, assignments: dict, where: str, params: list,
+                             now: datetime.datetime) -> tuple[list[int], list[int]]:
+        """One set-based UPDATE ... RETURNING id, then INSERT ... SELECT of the history
+        rows of exactly those rows (history user = operator, reason = the batch reason).
+        Returns (updated ids, history ids)."""
+        history = model.history.model
         qn = connection.ops.quote_name
         when = connection.ops.adapt_datetimefield_value(now)
-        where, params = _in("id", ids)
+        values = [when if isinstance(v, datetime.datetime) else v for v in assignments.values()]
+        sets = ", ".join(f"{qn(column)} = %s" for column in assignments)
         with connection.cursor() as cursor:
             cursor.execute(
-                f"UPDATE {qn(model._meta.db_table)} SET status = %s, ended_at = %s, "
-                f"ended_by_id = %s, end_reason = %s WHERE {where} AND status = %s "
-                "RETURNING id",
-                [new_status, when, self.actor.pk, self.reason[:200], *params, old_status])
-            ended = [r[0] for r in cursor.fetchall()]
-            if not ended:
-                return []
+                f"UPDATE {qn(model._meta.db_table)} SET {sets} WHERE {where} RETURNING id",
+                [*values, *params])
+            updated = [r[0] for r in cursor.fetchall()]
+            if not updated:
+                return [], []
             source = {f.column for f in model._meta.concrete_fields}
             columns, select, select_params = [], [], []
             extra = {"history_date": when, "history_change_reason": self.reason[:200],
@@ -658,23 +707,11 @@ class _Run:
                 else:
                     select.append("%s")
                     select_params.append(extra[f.column])
-            where, params = _in("id", ended)
+            id_where, id_params = _in("id", updated)
             cursor.execute(
                 f"INSERT INTO {qn(history._meta.db_table)} ({', '.join(columns)}) "
-                f"SELECT {', '.join(select)} FROM {qn(model._meta.db_table)} WHERE {where} "
-                "RETURNING history_id",
-                [*select_params, *params])
+                f"SELECT {', '.join(select)} FROM {qn(model._meta.db_table)} "
+                f"WHERE {id_where} RETURNING history_id",
+                [*select_params, *id_params])
             history_ids = [r[0] for r in cursor.fetchall()]
-        status_field = model._meta.get_field("status")
-        labels = self.labels[kind.key]
-        insert_events_from_history(
-            _filter_ids(history.objects, "history_id", history_ids), action=action,
-            changes=[
-                {"field": "status", "verbose_name": str(status_field.verbose_name),
-                 "old": labels[old_status], "new": labels[new_status]},
-                {"field": "end_reason",
-                 "verbose_name": str(model._meta.get_field("end_reason").verbose_name),
-                 "old": "", "new": self.reason},
-            ],
-        )
-        return ended
+        return updated, history_ids

@@ -4,6 +4,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -12,6 +13,7 @@ from accounts.errors import RuleViolation
 from accounts.models import Region
 from families.choices import (
     BINDING_HOLDS_SLOT,
+    ApplicationStatus,
     BindingStatus,
     CoPayStatus,
     IdType,
@@ -25,7 +27,7 @@ from families.idnumbers import (
     normalize_name,
     parse_resident_id,
 )
-from families.models import Binding, CoPayAuthorization, Person
+from families.models import Binding, CoPayAuthorization, CounterApplication, Person
 from families.services.locking import lock_persons
 
 
@@ -182,8 +184,6 @@ def person_record_death(
         person.death_date = death_date
         save_audited(person, actor=actor, reason=reason, action="person_death")
         now = timezone.now()
-        from django.db.models import Q
-
         for binding in Binding.objects.select_for_update().filter(
             Q(holder=person) | Q(member=person), status__in=BINDING_HOLDS_SLOT
         ):
@@ -192,7 +192,9 @@ def person_record_death(
                 else BindingStatus.WITHDRAWN
             )
             binding.ended_at, binding.ended_by, binding.end_reason = now, actor, reason
-            save_audited(binding, actor=actor, reason=reason, action="binding_unbind")
+            action = "binding_unbind" if binding.status == BindingStatus.UNBOUND else (
+                "binding_withdraw")
+            save_audited(binding, actor=actor, reason=reason, action=action)
         for copay in CoPayAuthorization.objects.select_for_update().filter(
             Q(authorizer=person) | Q(beneficiary=person),
             status__in=[CoPayStatus.PENDING, CoPayStatus.ACTIVE, CoPayStatus.SUSPENDED],
@@ -202,7 +204,17 @@ def person_record_death(
                 else CoPayStatus.REVOKED
             )
             copay.ended_at, copay.ended_by, copay.end_reason = now, actor, reason
-            save_audited(copay, actor=actor, reason=reason, action="copay_revoke")
+            action = "copay_revoke" if copay.status == CoPayStatus.REVOKED else "copay_withdraw"
+            save_audited(copay, actor=actor, reason=reason, action=action)
+        # Their pending counter applications leave the review queue with them.
+        for application in CounterApplication.objects.select_for_update().filter(
+            Q(binding__holder=person) | Q(binding__member=person)
+            | Q(copay__authorizer=person) | Q(copay__beneficiary=person),
+            status=ApplicationStatus.PENDING,
+        ):
+            application.status = ApplicationStatus.WITHDRAWN
+            save_audited(application, actor=actor, reason=reason,
+                         action="application_withdraw")
         return person
 
 

@@ -400,3 +400,17 @@ def test_admin_unbind_action_uses_the_batch_service(client, operator):
     [event] = events_for(active)
     assert (event.action, event.reason) == ("binding_unbind", "柜台申请解绑")
     assert not events_for(ended)
+
+
+def test_pending_counter_application_leaves_the_queue_with_its_binding(operator):
+    clerk = f.clerk("batch_clerk")
+    application = f.counter_application(actor=clerk)
+    batch_unbind(actor=operator, selection=LinkIds(bindings=[application.binding_id]),
+                 reason="数据清理", scope="bindings")
+    application.refresh_from_db()
+    assert application.status == "withdrawn"
+    record = application.history.order_by("-history_id").first()
+    assert (record.history_user, record.history_change_reason) == (operator, "数据清理")
+    assert AuditEvent.objects.filter(model="families.counterapplication",
+                                     object_id=str(application.pk),
+                                     action="application_withdraw").count() == 1

@@ -451,3 +451,17 @@ def test_working_days_skip_weekends():
     assert working_days_between(friday, datetime.date(2026, 3, 9)) == 1  # Monday
     assert working_days_between(friday, datetime.date(2026, 3, 20)) == 10
     assert add_working_days(friday, 3) == datetime.date(2026, 3, 11)
+
+
+def test_a_death_withdraws_the_pending_application_from_the_queue(clerk):
+    import datetime
+
+    from families.services import person_record_death
+
+    application = f.counter_application(actor=clerk)
+    person_record_death(actor=f.supervisor("death_sup"), person=application.binding.member,
+                        death_date=datetime.date(2026, 11, 1), reason="死亡")
+    application.refresh_from_db()
+    assert application.status == "withdrawn"
+    assert application.binding.status == "withdrawn"
+    assert application.history.order_by("-history_id").first().history_change_reason == "死亡"
