@@ -1,66 +1,23 @@
-"""Batch unbinds (DOMAIN.md "Batch unbinds"): end bindings and co-pay authorizations of
-thousands to hundreds of thousands of persons at once, after deaths, divorces, insurance
-terminations or data clean-ups. The `batch_unbind` command and the bindings admin's
-unbind action both call `batch_unbind`.
-
-A chunk of links (``chunk_size``, 5,000 by default) is one transaction:
-1. lock the chunk's links in primary-key order (``SELECT ... ORDER BY id FOR UPDATE OF
-   link``) and read what the rules need;
-2. decide per link: only live statuses end (binding active → unbound, pending →
-   withdrawn; co-pay active/suspended → revoked, pending → withdrawn); co-pay with a
-   pending settlement is skipped unless the reason is 死亡 (co-pay rule 9); a
-   non-administrative reason (本人申请) respects the region's waiting period (binding
-   rule 10);
-3. one ``UPDATE ... WHERE id IN (...) AND status = <old> RETURNING id`` per old status;
-4. ``INSERT INTO <history table> ... SELECT ... FROM <link table> WHERE id IN (returned)
-   RETURNING history_id``: exactly one "~" history row per ended link, with the
-   operator as history user and the reason as change reason;
-5. ``accounts.audit_log.insert_events_from_history``: exactly one AuditEvent per history
-   row.
-
-Resumable and idempotent without a run table: every chunk commits on its own and only
-live links are ever updated, so after a crash (even ``kill -9``) running the same
-selection again ends what is left, and a third run ends nothing. A killed chunk rolls back
-as a whole: its links, history and audit rows are written together or not at all.
-
-Lock order: links only, in primary-key order. Counter services lock persons (pk order),
-then one link; this job never locks persons (an UPDATE that does not change a foreign key
-takes no lock on the referenced row), so it cannot close a cycle with them. A deadlock
-with a service that locks several links in another order is retried (PostgreSQL aborts
-one side); co-pay rows are locked before asking for pending settlements, as
-settlement_post locks the authorization before paying from it.
-
-Selections stream: deceased / insurance-terminated selections are materialized once into
-a temporary table of link ids and read back page by page; CSV rows are read in batches.
-Memory does not grow with the number of links.
-
-Pending counter applications whose binding is withdrawn stay pending (as after
-``person_record_death``); withdrawing or expiring them later only ends the application.
-"""
+"""The chunked run behind `batch_unbind`."""
 
 from __future__ import annotations
 
 import datetime
 import itertools
 import time
-from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Protocol
 
 from django.db import OperationalError, connection, models, transaction
-from django.db.models import Q
-from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from accounts.audit_log import insert_events_from_history
 from accounts.errors import RuleViolation
 from accounts.models import Region
 from families import selectors
 from families.chinatime import add_months, china_date
-from families.choices import ApplicationStatus, BindingStatus, CoPayStatus, IdType, InsuranceStatus
+from families.choices import ApplicationStatus, IdType, InsuranceStatus
 from families.idnumbers import (
     InvalidIdNumber,
     mask_id_number,
@@ -68,195 +25,35 @@ from families.idnumbers import (
     normalize_name,
     parse_resident_id,
 )
-from families.models import Binding, CoPayAuthorization, Person
-
-DEATH = "死亡"
-REASONS = [DEATH, "离婚", "参保终止", "本人申请", "数据清理"]
-# Administrative unbinds ignore the region's waiting period (binding rule 10).
-ADMINISTRATIVE_REASONS = {DEATH, "离婚", "参保终止", "数据清理"}
-SCOPES = ("bindings", "copay", "all")
-DEFAULT_CHUNK_SIZE = 5000
-
-
-class Outcome(models.TextChoices):
-    ENDED = "ended", gettext_lazy("已解除")
-    WOULD_END = "would_end", gettext_lazy("将解除(试运行)")
-    ALREADY_ENDED = "already_ended", gettext_lazy("此前已结束")
-    SKIPPED_PENDING_SETTLEMENT = "skipped_pending_settlement", gettext_lazy("跳过:有未结算费用")
-    SKIPPED_TOO_EARLY = "skipped_too_early", gettext_lazy("跳过:未满最短解除期限")
-    NO_LINKS = "no_links", gettext_lazy("无绑定或共济关系")
-    OTHER_REGION = "other_region", gettext_lazy("跳过:不属于所选统筹区")
-    NOT_FOUND = "not_found", gettext_lazy("未找到参保人")
-    NAME_MISMATCH = "name_mismatch", gettext_lazy("姓名不一致")
-    INVALID_ID = "invalid_id", gettext_lazy("证件号码无效")
-    INVALID_ROW = "invalid_row", gettext_lazy("无效行")
-
-
-INVALID_OUTCOMES = {Outcome.NOT_FOUND, Outcome.NAME_MISMATCH, Outcome.INVALID_ID,
-                    Outcome.INVALID_ROW}
-
-
-# --- Selections -------------------------------------------------------------------------
-
-Rows = Iterable[tuple[int, dict[str, str]]]
-
-
-@dataclass(frozen=True)
-class PersonRows:
-    """CSV rows (line, {"id_number", "id_type"?, "name"?}): every link of each person."""
-
-    rows: Rows
-    total: int | None = None
-
-
-@dataclass(frozen=True)
-class PairRows:
-    """CSV rows (line, {"holder_id_number", "member_id_number", optional "holder_id_type",
-    "member_id_type", "holder_name", "member_name"}): only the links between each pair,
-    in either direction (e.g. both spouses' bindings after a divorce)."""
-
-    rows: Rows
-    total: int | None = None
-
-
-@dataclass(frozen=True)
-class Deceased:
-    """Everyone with a date of death who is still linked."""
-
-
-@dataclass(frozen=True)
-class InsuranceTerminated:
-    """Everyone whose insurance status is 终止 who is still linked."""
-
-
-@dataclass(frozen=True)
-class LinkIds:
-    """Links chosen one by one (the admin action)."""
-
-    bindings: Sequence[int] = ()
-    copays: Sequence[int] = ()
-
-
-Selection = PersonRows | PairRows | Deceased | InsuranceTerminated | LinkIds
-
-
-# --- Results ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ReportRow:
-    outcome: str
-    line: int | None = None
-    kind: str = ""
-    link_id: int | None = None
-    first_id: str = ""  # masked ID number of the holder / authorizer
-    second_id: str = ""  # masked ID number of the member / beneficiary
-    region_code: str = ""
-    old_status: str = ""
-    new_status: str = ""
-    message: str = ""
-
-
-@dataclass
-class BatchResult:
-    dry_run: bool = False
-    outcomes: Counter = field(default_factory=Counter)  # outcome -> n
-    by_region: Counter = field(default_factory=Counter)  # (region, kind, outcome) -> n
-    ended_by_kind: Counter = field(default_factory=Counter)  # kind -> n
-    elapsed: float = 0.0
-
-    @property
-    def ended(self) -> int:
-        return self.outcomes[Outcome.ENDED]
-
-    @property
-    def invalid_rows(self) -> int:
-        return sum(self.outcomes[o] for o in INVALID_OUTCOMES)
-
-    @property
-    def skipped(self) -> int:
-        return (self.outcomes[Outcome.SKIPPED_PENDING_SETTLEMENT]
-                + self.outcomes[Outcome.SKIPPED_TOO_EARLY])
-
-
-class Progress(Protocol):
-    total: float | None
-
-    def update(self, n: float = 1) -> object: ...
-
-    def refresh(self) -> object: ...
-
-
-# --- The kinds of link ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Kind:
-    key: str
-    label: str
-    model: type[models.Model]
-    first: str  # holder / authorizer
-    second: str  # member / beneficiary
-    transitions: dict[str, tuple[str, str]]  # live status -> (end status, audit action)
-    checked: frozenset[str]  # statuses the waiting period / pending settlements apply to
-    min_months: str  # RegionPolicy field of the waiting period
-
-    def status_labels(self) -> dict[str, str]:
-        """Chinese labels of the statuses (translated once per run, not per link)."""
-        return {k: str(v) for k, v in self.model._meta.get_field("status").flatchoices}
-
-
-BINDING = _Kind(
-    "binding", gettext_lazy("亲情账户绑定"), Binding, "holder", "member",
-    {BindingStatus.ACTIVE: (BindingStatus.UNBOUND, "binding_unbind"),
-     BindingStatus.PENDING: (BindingStatus.WITHDRAWN, "binding_withdraw")},
-    frozenset({BindingStatus.ACTIVE}), "min_months_before_unbind",
+from families.models import Person
+from families.services.batch.sql import (
+    _batched,
+    _filter_ids,
+    _in,
+    _is_deadlock,
+    _q_in,
+    _temp_table,
+    update_with_history,
 )
-COPAY = _Kind(
-    "copay", gettext_lazy("家庭共济授权"), CoPayAuthorization, "authorizer", "beneficiary",
-    {CoPayStatus.ACTIVE: (CoPayStatus.REVOKED, "copay_revoke"),
-     CoPayStatus.SUSPENDED: (CoPayStatus.REVOKED, "copay_revoke"),
-     CoPayStatus.PENDING: (CoPayStatus.WITHDRAWN, "copay_withdraw")},
-    frozenset({CoPayStatus.ACTIVE, CoPayStatus.SUSPENDED}), "copay_min_months_before_revoke",
+from families.services.batch.types import (
+    ADMINISTRATIVE_REASONS,
+    BINDING,
+    COPAY,
+    DEATH,
+    DEFAULT_CHUNK_SIZE,
+    KINDS,
+    BatchResult,
+    Deceased,
+    InsuranceTerminated,
+    LinkIds,
+    Outcome,
+    PairRows,
+    PersonRows,
+    Progress,
+    ReportRow,
+    Selection,
+    _Kind,
 )
-KINDS = {"bindings": (BINDING,), "copay": (COPAY,), "all": (BINDING, COPAY)}
-
-
-# --- SQL helpers (PostgreSQL and SQLite) ------------------------------------------------
-
-
-def _in(column: str, ids: Sequence[int]) -> tuple[str, list]:
-    """`column` is one of `ids`: one array parameter on PostgreSQL (a list of 5,000
-    placeholders costs more to build and parse than the statement's work)."""
-    if connection.vendor == "postgresql":
-        return f"{column} = ANY(%s)", [list(ids)]
-    return f"{column} IN ({', '.join(['%s'] * len(ids))})", list(ids)
-
-
-def _q_in(field: str, ids: Sequence[int]) -> Q:
-    if connection.vendor == "postgresql":
-        return Q(**{f"{field}__in": RawSQL("SELECT unnest(%s::bigint[])", [list(ids)])})
-    return Q(**{f"{field}__in": list(ids)})
-
-
-def _filter_ids(queryset: models.QuerySet, field: str, ids: Sequence[int]) -> models.QuerySet:
-    return queryset.filter(_q_in(field, ids))
-
-
-def _temp_table(kind: _Kind) -> str:
-    schema = "pg_temp" if connection.vendor == "postgresql" else "temp"
-    return f"{schema}.batch_unbind_{kind.key}_ids"
-
-
-def _is_deadlock(exc: OperationalError) -> bool:
-    return getattr(exc.__cause__, "sqlstate", None) in {"40P01", "40001"}
-
-
-def _batched(iterable: Iterable, n: int) -> Iterator[list]:
-    it = iter(iterable)
-    while batch := list(itertools.islice(it, n)):
-        yield batch
-
 
 # --- The service ------------------------------------------------------------------------
 
@@ -634,10 +431,11 @@ class _Run:
         new_status, action = kind.transitions[old_status]
         model = kind.model
         where, params = _in("id", ids)
-        ended, history_ids = self._update_with_history(
+        ended, history_ids = update_with_history(
             model, {"status": new_status, "ended_at": now, "ended_by_id": self.actor.pk,
                     "end_reason": self.reason[:200]},
-            f"{where} AND status = %s", [*params, old_status], now)
+            f"{where} AND status = %s", [*params, old_status], now,
+            actor_id=self.actor.pk, reason=self.reason)
         if not ended:
             return []
         status_field = model._meta.get_field("status")
@@ -663,9 +461,9 @@ class _Run:
         from families.models import CounterApplication
 
         where, params = _in(f"{kind.key}_id", link_ids)
-        closed, history_ids = self._update_with_history(
+        closed, history_ids = update_with_history(
             CounterApplication, {"status": "withdrawn"}, f"{where} AND status = %s",
-            [*params, "pending"], now)
+            [*params, "pending"], now, actor_id=self.actor.pk, reason=self.reason)
         if closed:
             insert_events_from_history(
                 _filter_ids(CounterApplication.history.model.objects, "history_id",
@@ -676,42 +474,3 @@ class _Run:
                     "old": str(ApplicationStatus.PENDING.label),
                     "new": str(ApplicationStatus.WITHDRAWN.label)}],
             )
-
-    def _update_with_history(self, model, assignments: dict, where: str, params: list,
-                             now: datetime.datetime) -> tuple[list[int], list[int]]:
-        """One set-based UPDATE ... RETURNING id, then INSERT ... SELECT of the history
-        rows of exactly those rows (history user = operator, reason = the batch reason).
-        Returns (updated ids, history ids)."""
-        history = model.history.model
-        qn = connection.ops.quote_name
-        when = connection.ops.adapt_datetimefield_value(now)
-        values = [when if isinstance(v, datetime.datetime) else v for v in assignments.values()]
-        sets = ", ".join(f"{qn(column)} = %s" for column in assignments)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE {qn(model._meta.db_table)} SET {sets} WHERE {where} RETURNING id",
-                [*values, *params])
-            updated = [r[0] for r in cursor.fetchall()]
-            if not updated:
-                return [], []
-            source = {f.column for f in model._meta.concrete_fields}
-            columns, select, select_params = [], [], []
-            extra = {"history_date": when, "history_change_reason": self.reason[:200],
-                     "history_type": "~", "history_user_id": self.actor.pk}
-            for f in history._meta.concrete_fields:
-                if f.column == "history_id":
-                    continue
-                columns.append(qn(f.column))
-                if f.column in source:
-                    select.append(qn(f.column))
-                else:
-                    select.append("%s")
-                    select_params.append(extra[f.column])
-            id_where, id_params = _in("id", updated)
-            cursor.execute(
-                f"INSERT INTO {qn(history._meta.db_table)} ({', '.join(columns)}) "
-                f"SELECT {', '.join(select)} FROM {qn(model._meta.db_table)} "
-                f"WHERE {id_where} RETURNING history_id",
-                [*select_params, *id_params])
-            history_ids = [r[0] for r in cursor.fetchall()]
-        return updated, history_ids
