@@ -28,6 +28,12 @@ demo: install
 	DEBUG=1 $(PY) manage.py seed_demo
 	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
 
+# Production configuration locally: PostgreSQL (DATABASE_URL, default database "yibao" on
+# 127.0.0.1, created if missing), migrate, collectstatic, whitenoise, gunicorn with
+# WEB_CONCURRENCY workers on 127.0.0.1:8000. See README "Deployment".
+serve: install
+	./scripts/serve.sh
+
 lint: install-test
 	$(VENV)/bin/ruff check .
 
