@@ -3,11 +3,11 @@ from axes.models import AccessAttempt
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.admin_mixins import ChangeReasonAdminMixin
 from accounts.audit_admin import AuditEventAdmin
 from accounts.audit_log import record_access_event
+from accounts.history_admin import ReadOnlyHistoryAdmin
 from accounts.models import AuditAction, AuditEvent, Region, ServiceHall, User
 from accounts.scoping import RegionScopedAdminMixin
 
@@ -19,7 +19,7 @@ admin.site.register(AuditEvent, AuditEventAdmin)
 
 
 @admin.register(Region)
-class RegionAdmin(ChangeReasonAdminMixin, SimpleHistoryAdmin):
+class RegionAdmin(ChangeReasonAdminMixin, ReadOnlyHistoryAdmin):
     list_display = ["code", "name", "province_code"]
     search_fields = ["=code", "name"]
 
@@ -29,7 +29,7 @@ class RegionAdmin(ChangeReasonAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(ServiceHall)
-class ServiceHallAdmin(RegionScopedAdminMixin, ChangeReasonAdminMixin, SimpleHistoryAdmin):
+class ServiceHallAdmin(RegionScopedAdminMixin, ChangeReasonAdminMixin, ReadOnlyHistoryAdmin):
     region_field = "region"
     list_display = ["code", "name", "region", "address"]
     list_select_related = ["region"]
@@ -38,7 +38,7 @@ class ServiceHallAdmin(RegionScopedAdminMixin, ChangeReasonAdminMixin, SimpleHis
 
 
 @admin.register(User)
-class UserAdmin(RegionScopedAdminMixin, DjangoUserAdmin, SimpleHistoryAdmin):
+class UserAdmin(RegionScopedAdminMixin, DjangoUserAdmin, ReadOnlyHistoryAdmin):
     region_field = "hall__region"
     list_display = ["username", "last_name", "first_name", "hall", "is_active", "roles"]
     list_select_related = ["hall"]

@@ -14,7 +14,6 @@ class AccountsConfig(AppConfig):
         from simple_history.signals import post_create_historical_record
 
         from accounts import audit_log
-        from accounts.history_admin import install_history_form_guard
         from accounts.roles import sync_role_permissions
         from accounts.signals import update_last_login_without_history
         from accounts.triggers import install_after_migrate
@@ -42,5 +41,3 @@ class AccountsConfig(AppConfig):
             audit_log.on_user_login_failed, dispatch_uid="accounts.audit_login_failed"
         )
         user_locked_out.connect(audit_log.on_user_locked_out, dispatch_uid="accounts.audit_lockout")
-        # History pages of every admin are read-only (no "revert" by POST).
-        install_history_form_guard()

@@ -18,10 +18,10 @@ from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.admin_mixins import ReadOnlyAdminMixin, masked_id_column
 from accounts.errors import RuleViolation
+from accounts.history_admin import ReadOnlyHistoryAdmin
 from accounts.scoping import RegionScopedAdminMixin
 from config.db_router import replica_reads
 from families.admin.search import PersonSearchMixin, person_search_q
@@ -107,7 +107,7 @@ class LedgerDateRangeFilter(admin.ListFilter):
 
 @admin.register(PersonalAccount)
 class PersonalAccountAdmin(RegionScopedAdminMixin, PersonSearchMixin, ReadOnlyAdminMixin,
-                           SimpleHistoryAdmin):
+                           ReadOnlyHistoryAdmin):
     region_field = "person__insured_region"
     person_search_paths = ("person__",)
     list_display = ["holder", "insurance_status", "balance_yuan", "updated_at", "links"]
@@ -262,7 +262,7 @@ class ReasonForm(forms.Form):
 
 
 @admin.register(Settlement)
-class SettlementAdmin(RegionScopedAdminMixin, ReadOnlyAdminMixin, SimpleHistoryAdmin):
+class SettlementAdmin(RegionScopedAdminMixin, ReadOnlyAdminMixin, ReadOnlyHistoryAdmin):
     region_field = "beneficiary__insured_region"
     list_display = ["reference", "patient", "institution_name", "category", "amount_yuan",
                     "status", "created_at"]

@@ -5,10 +5,11 @@ from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.admin_mixins import ReadOnlyAdminMixin, masked_id_column
 from accounts.errors import RuleViolation
+from accounts.history_admin import ReadOnlyHistoryAdmin
+from accounts.paginator import EstimatedCountPaginator
 from accounts.scoping import RegionScopedAdminMixin
 from families.admin.search import PersonSearchMixin
 from families.models import Binding
@@ -21,7 +22,7 @@ class UnbindForm(forms.Form):
 
 @admin.register(Binding)
 class BindingAdmin(RegionScopedAdminMixin, PersonSearchMixin, ReadOnlyAdminMixin,
-                   SimpleHistoryAdmin):
+                   ReadOnlyHistoryAdmin):
     """Nobody edits a binding's status by hand: the change form is read-only and
     unbinding is an action with a reason that calls the service."""
 
@@ -34,6 +35,7 @@ class BindingAdmin(RegionScopedAdminMixin, PersonSearchMixin, ReadOnlyAdminMixin
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
     ordering = ["-applied_at"]
+    paginator = EstimatedCountPaginator
     actions = ["unbind_selected"]
     fields = ["holder_masked", "member_masked", "relationship", "channel", "status",
               "consent_method", "proof", "commitment_signed", "applied_at", "applied_by",

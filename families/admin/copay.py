@@ -1,9 +1,10 @@
 from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.admin_mixins import ReadOnlyAdminMixin, masked_id_column
+from accounts.history_admin import ReadOnlyHistoryAdmin
+from accounts.paginator import EstimatedCountPaginator
 from accounts.scoping import RegionScopedAdminMixin
 from families.admin.actions import ReasonForm, confirm_then_call
 from families.admin.search import PersonSearchMixin
@@ -17,7 +18,7 @@ class FilingForm(ReasonForm):
 
 @admin.register(CoPayAuthorization)
 class CoPayAuthorizationAdmin(RegionScopedAdminMixin, PersonSearchMixin, ReadOnlyAdminMixin,
-                              SimpleHistoryAdmin):
+                              ReadOnlyHistoryAdmin):
     """Read-only: revocation and filing are actions with a reason that call the services."""
 
     region_field = "authorizer__insured_region"
@@ -29,6 +30,7 @@ class CoPayAuthorizationAdmin(RegionScopedAdminMixin, PersonSearchMixin, ReadOnl
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
     ordering = ["-applied_at"]
+    paginator = EstimatedCountPaginator
     actions = ["revoke_selected", "record_filing"]
     fields = ["authorizer_masked", "beneficiary_masked", "relationship", "channel", "status",
               "consent_method", "proof", "reserve", "commitment_signed", "filing_number",

@@ -115,6 +115,14 @@ def test_no_admin_lets_anyone_add_change_or_delete_history_or_audit_rows():
     assert not any(m.__name__.startswith("Historical") for m in admin.site._registry)
 
 
+def test_every_history_admin_is_the_read_only_one():
+    from accounts.history_admin import ReadOnlyHistoryAdmin
+
+    for model, model_admin in admin.site._registry.items():
+        if isinstance(model_admin, SimpleHistoryAdmin):
+            assert isinstance(model_admin, ReadOnlyHistoryAdmin), model
+
+
 def test_revert_is_disabled_and_history_pages_reject_post_in_every_admin(client, settings):
     assert settings.SIMPLE_HISTORY_REVERT_DISABLED is True
     root = factories.staff("root", role=None, superuser=True)
