@@ -82,8 +82,12 @@ class PersonIdNumberFilter(InputFilter):
         number = normalize_id_number(self.values.get("id_number", ""))
         if not number:
             return queryset
+        # The persons' ids first (a handful: one per ID type), then one index scan per
+        # column: OR-ing two IN (subquery) conditions would read the whole log.
         Person = apps.get_model("families", "Person")
-        persons = Person.objects.filter(id_number=number).values("pk")
+        persons = list(Person.objects.filter(id_number=number).values_list("pk", flat=True))
+        if not persons:
+            return queryset.none()
         return queryset.filter(Q(person__in=persons) | Q(other_person__in=persons))
 
 
@@ -168,6 +172,8 @@ class RegionFilter(admin.SimpleListFilter):
         super().__init__(request, params, model, model_admin)
 
     def lookups(self, request, model_admin):
+        if not sees_all_regions(request.user):
+            return []  # not shown (has_output); spare the query
         return [(str(r.pk), str(r)) for r in Region.objects.order_by("code")]
 
     def queryset(self, request, queryset):

@@ -5,6 +5,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_mixins import ReadOnlyAdminMixin
+from accounts.paginator import EstimatedCountPaginator
 from accounts.scoping import RegionScopedAdminMixin
 from families.models import CounterApplication
 
@@ -23,6 +24,7 @@ class CounterApplicationAdmin(RegionScopedAdminMixin, ReadOnlyAdminMixin, admin.
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
     ordering = ["-submitted_at"]
+    paginator = EstimatedCountPaginator
 
     @admin.display(description=_("办理"))
     def pages(self, obj: CounterApplication) -> str:

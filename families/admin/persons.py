@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_mixins import ReadOnlyAdminMixin
+from accounts.paginator import EstimatedCountPaginator
 from accounts.scoping import RegionScopedAdminMixin
 from accounts.views import reveal_link
 from families.admin.search import PersonSearchMixin
@@ -24,7 +25,8 @@ class BindingsAsHolderInline(_BindingInline):
     readonly_fields = fields
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("member")
+        # both parties: each row's title (Binding.__str__) names holder and member
+        return super().get_queryset(request).select_related("holder", "member")
 
     @admin.display(description=_("被绑定人"))
     def member_masked(self, obj):
@@ -39,7 +41,8 @@ class BindingsAsMemberInline(_BindingInline):
     readonly_fields = fields
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("holder")
+        # both parties: each row's title (Binding.__str__) names holder and member
+        return super().get_queryset(request).select_related("holder", "member")
 
     @admin.display(description=_("绑定人"))
     def holder_masked(self, obj):
@@ -60,12 +63,17 @@ class PersonAdmin(RegionScopedAdminMixin, PersonSearchMixin, ReadOnlyAdminMixin,
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
     list_per_page = 50
+    paginator = EstimatedCountPaginator
     ordering = ["-id"]
     fields = ["name", "id_type", "masked_id_number", "sex", "birth_date", "masked_phone",
               "insurance_type", "insured_region", "insurance_status", "evoucher_activated_at",
               "death_date", "birth_region", "reveal"]
     readonly_fields = fields
     inlines = [BindingsAsHolderInline, BindingsAsMemberInline]
+
+    def get_queryset(self, request):
+        # the person page shows both regions; the changelist joins the small region table
+        return super().get_queryset(request).select_related("insured_region", "birth_region")
 
     def get_fields(self, request, obj=None):
         fields = list(super().get_fields(request, obj))

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_mixins import ReadOnlyAdminMixin, masked_id_column
+from accounts.paginator import EstimatedCountPaginator
 from accounts.scoping import RegionScopedAdminMixin
 from families.admin.search import PersonSearchMixin
 from families.models import KinshipProof, ProofScan
@@ -26,6 +27,8 @@ class KinshipProofAdmin(RegionScopedAdminMixin, PersonSearchMixin, ReadOnlyAdmin
     list_select_related = ["person_a", "person_b"]
     list_filter = ["proof_type"]
     show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+    paginator = EstimatedCountPaginator
     fields = ["proof_type", "document_number", "person_a_masked", "relationship",
               "person_b_masked", "issued_date", "revoked_at", "revoked_reason",
               "created_at", "created_by"]
