@@ -6,12 +6,10 @@ import datetime
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin import helpers
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -19,6 +17,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from accounts.admin_actions import bound_form, render_confirmation
 from accounts.admin_mixins import ReadOnlyAdminMixin, masked_id_column
 from accounts.errors import RuleViolation
 from accounts.history_admin import ReadOnlyHistoryAdmin
@@ -257,10 +256,6 @@ class SettlementLineInline(admin.TabularInline):
         return False
 
 
-class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_("原因"), max_length=200)
-
-
 @admin.register(Settlement)
 class SettlementAdmin(RegionScopedAdminMixin, ReadOnlyAdminMixin, ReadOnlyHistoryAdmin):
     region_field = "beneficiary__insured_region"
@@ -324,21 +319,13 @@ class SettlementAdmin(RegionScopedAdminMixin, ReadOnlyAdminMixin, ReadOnlyHistor
 
     def _run_with_reason(self, request, queryset, *, action, service, title, explanation,
                          done_message):
-        form = ReasonForm(request.POST if "confirm" in request.POST else None)
+        form = bound_form(request)
         settlements = queryset.select_related("beneficiary").order_by("pk")
         if not form.is_valid():
-            return TemplateResponse(
-                request, "settlements/admin/settlement_action_confirmation.html",
-                {
-                    **self.admin_site.each_context(request),
-                    "title": title,
-                    "explanation": explanation,
-                    "opts": self.model._meta,
-                    "settlements": settlements,
-                    "form": form,
-                    "action": action,
-                    "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-                },
+            return render_confirmation(
+                self, request, objects=settlements, form=form, title=title,
+                explanation=explanation, action_name=action,
+                template="settlements/admin/settlement_action_confirmation.html",
             )
         done = 0
         for settlement in settlements:

@@ -1,11 +1,10 @@
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
-from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from accounts.admin_actions import bound_form, render_confirmation
 from accounts.admin_mixins import ReadOnlyAdminMixin, masked_id_column
 from accounts.errors import RuleViolation
 from accounts.history_admin import ReadOnlyHistoryAdmin
@@ -60,16 +59,13 @@ class BindingAdmin(RegionScopedAdminMixin, PersonSearchMixin, ReadOnlyAdminMixin
     def unbind_selected(self, request, queryset):
         if not request.user.has_perm("families.unbind_binding"):
             raise PermissionDenied
-        form = UnbindForm(request.POST if "confirm" in request.POST else None)
+        form = bound_form(request, UnbindForm)
         if not form.is_valid():
-            return TemplateResponse(request, "admin/families/binding/unbind_confirmation.html", {
-                **self.admin_site.each_context(request),
-                "title": _("解除绑定"),
-                "opts": self.model._meta,
-                "bindings": queryset.select_related("holder", "member"),
-                "form": form,
-                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-            })
+            return render_confirmation(
+                self, request, objects=queryset.select_related("holder", "member"), form=form,
+                title=_("解除绑定"), action_name="unbind_selected",
+                explanation=_("将解除以下绑定。解绑不会删除记录,原因和经办人记入审计日志。"),
+            )
         # The batch service behind `batch_unbind` (one path for every unbind of several
         # links): a reason typed here is not administrative, so the waiting period applies.
         bindings = {b.pk: b for b in queryset.select_related("holder", "member")}

@@ -2,11 +2,11 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from accounts.admin_actions import ReasonForm, confirm_then_call
 from accounts.admin_mixins import ReadOnlyAdminMixin, masked_id_column
 from accounts.history_admin import ReadOnlyHistoryAdmin
 from accounts.paginator import EstimatedCountPaginator
 from accounts.scoping import RegionScopedAdminMixin
-from families.admin.actions import ReasonForm, confirm_then_call
 from families.admin.search import PersonSearchMixin
 from families.models import CoPayAuthorization
 from families.services import copay_record_filing, copay_revoke
