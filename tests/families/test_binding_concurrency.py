@@ -1,42 +1,14 @@
 """Two clerks and a batch job hit the same person at the same second: the row locks taken
 by the services keep every limit exact. Real threads against PostgreSQL."""
 
-import threading
-
 import pytest
-from django.db import connection
 
-from accounts.errors import RuleViolation
 from families.models import Binding
 from families.services import binding_apply
 from tests import factories as f
+from tests.concurrency import race, rule_codes
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def _race(calls):
-    barrier = threading.Barrier(len(calls))
-    outcomes: list[str] = []
-    lock = threading.Lock()
-
-    def run(call):
-        try:
-            barrier.wait()
-            call()
-            result = "ok"
-        except RuleViolation as exc:
-            result = exc.rule_code
-        finally:
-            connection.close()
-        with lock:
-            outcomes.append(result)
-
-    threads = [threading.Thread(target=run, args=(c,)) for c in calls]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return outcomes
 
 
 def _apply(holder, member):
@@ -49,7 +21,7 @@ def _apply(holder, member):
 def test_twenty_holders_binding_one_member_at_once_admit_exactly_the_limit():
     member = f.person()
     holders = [f.person() for _ in range(20)]
-    outcomes = _race([_apply(h, member) for h in holders])
+    outcomes = rule_codes(race([_apply(h, member) for h in holders]))
     assert outcomes.count("ok") == 6
     assert set(outcomes) - {"ok"} <= {"member_limit", "monthly_limit"}
     assert len(outcomes) == 20
@@ -59,7 +31,7 @@ def test_twenty_holders_binding_one_member_at_once_admit_exactly_the_limit():
 def test_one_holder_binding_twenty_members_at_once_admits_exactly_the_limit():
     holder = f.person()
     members = [f.person() for _ in range(20)]
-    outcomes = _race([_apply(holder, m) for m in members])
+    outcomes = rule_codes(race([_apply(holder, m) for m in members]))
     assert outcomes.count("ok") == 5
     assert set(outcomes) - {"ok"} == {"holder_limit"}
     assert Binding.objects.filter(holder=holder, status="active").count() == 5
@@ -67,6 +39,6 @@ def test_one_holder_binding_twenty_members_at_once_admits_exactly_the_limit():
 
 def test_the_same_pair_applied_twice_at_once_binds_once():
     holder, member = f.person(), f.person()
-    outcomes = _race([_apply(holder, member) for _ in range(5)])
+    outcomes = rule_codes(race([_apply(holder, member) for _ in range(5)]))
     assert outcomes.count("ok") == 1
     assert set(outcomes) - {"ok"} == {"duplicate_binding"}

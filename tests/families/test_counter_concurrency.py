@@ -1,51 +1,26 @@
 """Two counters of one hall take applications at the same second: the locked
 sequence row gives each one its own number. Real threads against PostgreSQL."""
 
-import threading
-
 import pytest
-from django.db import connection
 
 from families.services.counter import application_approve, next_application_number
 from tests import factories as f
+from tests.concurrency import race
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def _race(calls) -> list:
-    barrier = threading.Barrier(len(calls))
-    results, lock = [], threading.Lock()
-
-    def run(call):
-        try:
-            barrier.wait()
-            result = call()
-        except Exception as exc:  # noqa: BLE001 - the outcome is asserted below
-            result = exc
-        finally:
-            connection.close()
-        with lock:
-            results.append(result)
-
-    threads = [threading.Thread(target=run, args=(c,)) for c in calls]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return results
 
 
 def test_simultaneous_numbers_of_one_hall_and_day_are_unique_and_gapless():
     hall = f.hall("BJ01")
     at = f.china(2026, 4, 1, 10)
-    numbers = _race([lambda: next_application_number(hall, at) for _ in range(12)])
+    numbers = race([lambda: next_application_number(hall, at) for _ in range(12)])
     assert sorted(numbers) == [f"BJ01-20260401-{n:04d}" for n in range(1, 13)]
 
 
 def test_two_supervisors_approving_at_once_decide_the_application_once():
     app = f.counter_application(actor=f.clerk("clerk_a"))
     first, second = f.supervisor("supervisor_a"), f.supervisor("supervisor_b")
-    results = _race([
+    results = race([
         lambda: application_approve(actor=first, application=app),
         lambda: application_approve(actor=second, application=app),
     ])

@@ -1,16 +1,15 @@
 """Real threads against PostgreSQL row locks: many claims on one authorizer whose
 balance covers only some of them."""
 
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 
 from settlements.models import LedgerEntry, LineKind, PersonalAccount, Settlement, SettlementLine
 from settlements.selectors import ledger_mismatches
 from settlements.services import allocation_post, settlement_post, settlement_reverse
 from tests import factories
+from tests.concurrency import race
 from tests.factories import yuan
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -19,24 +18,9 @@ THREADS = 50
 
 
 def _run_in_threads(work, count):
-    barrier = threading.Barrier(count)
-    results, errors = [None] * count, []
-
-    def run(i):
-        try:
-            barrier.wait(timeout=30)
-            results[i] = work(i)
-        except Exception as exc:  # noqa: BLE001 - collected and asserted below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    return results, errors
+    outcomes = race([lambda i=i: work(i) for i in range(count)])
+    errors = [o for o in outcomes if isinstance(o, Exception)]
+    return [None if isinstance(o, Exception) else o for o in outcomes], errors
 
 
 def test_fifty_concurrent_claims_never_overdraw_the_authorizer():
