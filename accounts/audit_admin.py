@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import audit_filters as f
 from accounts.audit_log import _format_changes, _Labels, record_access_event
+from accounts.excel import excel_text
 from accounts.models import AuditAction, AuditEvent
 from accounts.paginator import plan_estimate
 from accounts.scoping import RegionScopedAdminMixin
@@ -55,15 +56,6 @@ class CappedCountPaginator(Paginator):
     @property
     def capped(self) -> bool:
         return self.count > self.cap
-
-
-def csv_cell(value) -> str:
-    """Excel formula injection: a cell starting with = + - @ (or tab/CR) is prefixed
-    with a single quote so spreadsheet programs show it as text."""
-    text = "" if value is None else str(value)
-    if text and text[0] in "=+-@\t\r":
-        return "'" + text
-    return text
 
 
 def _model_verbose(label: str) -> str:
@@ -275,7 +267,7 @@ class AuditEventAdmin(RegionScopedAdminMixin, admin.ModelAdmin):
             _("受理编号"), _("原因"), _("字段变更"),
         )])
         for e in rows:
-            writer.writerow([csv_cell(v) for v in (
+            writer.writerow([excel_text(v) for v in (
                 timezone.localtime(e.occurred_at).strftime("%Y-%m-%d %H:%M:%S"),
                 str(e.actor) if e.actor_id else "",
                 e.actor_username,

@@ -3,31 +3,17 @@ plain numbers, text cells that Excel would read as a formula neutralized."""
 
 import csv
 import datetime
-from decimal import Decimal
 
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit_log import record_access_event
+from accounts.excel import excel_number, excel_text
 from accounts.models import AuditAction
 from families.chinatime import CHINA
 from settlements.models import PersonalAccount
 from settlements.selectors import statement_entries
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def excel_text(value) -> str:
-    """A text cell Excel shows as text: a leading = + - @ (or tab/CR) would make it a
-    formula (CSV injection), so such cells get a leading apostrophe."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
-
-
-def excel_number(value: Decimal | None) -> str:
-    """A plain number Excel parses: no currency sign, no thousands separator."""
-    return "" if value is None else f"{value:.2f}"
 
 
 def statement_rows(

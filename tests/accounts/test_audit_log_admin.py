@@ -11,8 +11,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.audit import save_audited
-from accounts.audit_admin import csv_cell
 from accounts.audit_log import record_access_event
+from accounts.excel import excel_text
 from accounts.models import AuditEvent
 from tests import factories
 from tests.accounts.audit_helpers import application, binding
@@ -193,7 +193,7 @@ def test_export_needs_the_export_permission(client, world):
     ("\tx", "'\tx"), ("正常", "正常"), ("", ""), (None, ""),
 ])
 def test_csv_cells_that_look_like_formulas_are_neutralized(value, expected):
-    assert csv_cell(value) == expected
+    assert excel_text(value) == expected
 
 
 def test_record_access_event_for_a_scan_download_concerns_both_persons(world):

@@ -16,6 +16,7 @@ from django.db import DatabaseError
 from django.utils.translation import gettext as _
 from tqdm import tqdm
 
+from accounts.excel import excel_text
 from accounts.models import Region
 from families.services.batch import (
     DEFAULT_CHUNK_SIZE,
@@ -30,7 +31,6 @@ from families.services.batch import (
     ReportRow,
     batch_unbind,
 )
-from settlements.statement import excel_text
 
 PERSON_COLUMNS = ["id_number"]
 PAIR_COLUMNS = ["holder_id_number", "member_id_number"]
