@@ -16,6 +16,7 @@ from django.db import DatabaseError
 from django.utils.translation import gettext as _
 from tqdm import tqdm
 
+from accounts.csv_input import check_file, data_rows
 from accounts.excel import excel_text
 from accounts.models import Region
 from families.services.batch import (
@@ -121,8 +122,8 @@ class Command(BaseCommand):
             path, required, kind = options["csv"], PERSON_COLUMNS, PersonRows
         else:
             path, required, kind = options["pairs"], PAIR_COLUMNS, PairRows
-        total = _check_file(path, required)
-        return kind(rows=_rows(path), total=total)
+        total = check_file(path, required)
+        return kind(rows=data_rows(path), total=total)
 
     def _breakdown(self, result: BatchResult, reason: str) -> None:
         title = _("试运行(未做任何修改)") if result.dry_run else _("处理结果")
@@ -133,37 +134,6 @@ class Command(BaseCommand):
             where = f"{regions.get(code, '')}({code})" if code else _("(无统筹区)")
             label = _(KIND_LABELS[kind]) if kind else _("输入行")
             self.stdout.write(f"  {where} {label} {Outcome(outcome).label}:{n}")
-
-
-def _check_file(path: Path, required: list[str]) -> int:
-    """Read the whole file once before anything is written: header, encoding and CSV
-    syntax problems are fatal (exit 2). Returns the number of data rows."""
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.reader(handle)
-            header = [h.strip() for h in next(reader, [])]
-            missing = [c for c in required if c not in header]
-            if missing:
-                raise CommandError(_("缺少列:%(columns)s") % {"columns": ", ".join(missing)},
-                                   returncode=2)
-            return sum(1 for row in reader if any(cell.strip() for cell in row))
-    except OSError as exc:
-        raise CommandError(_("无法读取文件:%(error)s") % {"error": exc}, returncode=2) from exc
-    except UnicodeDecodeError as exc:
-        raise CommandError(_("文件不是 UTF-8 编码(请在 Excel 中另存为“CSV UTF-8”)。"),
-                           returncode=2) from exc
-    except csv.Error as exc:
-        raise CommandError(_("CSV 格式错误:%(error)s") % {"error": exc}, returncode=2) from exc
-
-
-def _rows(path: Path):
-    """(line number, row) of the non-blank data rows, streamed."""
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        reader = csv.DictReader(handle)
-        reader.fieldnames = [h.strip() for h in reader.fieldnames or []]
-        for row in reader:
-            if any((v or "").strip() for k, v in row.items() if k is not None):
-                yield reader.line_num, row
 
 
 class _Report:

@@ -1,15 +1,14 @@
 """The registry feed: upsert insured persons from a CSV file, all-or-nothing by default."""
 
-import csv
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from accounts.errors import RuleViolation
+from accounts.csv_input import validate_file
 from accounts.models import Region
-from families.services import PersonData, person_upsert, validate_person_row
+from families.services import person_upsert, validate_person_row
 
 REQUIRED = ["id_number", "name", "insurance_type", "region_code", "status"]
 OPTIONAL = ["id_type", "sex", "birth_date", "phone", "death_date", "birth_region_code"]
@@ -29,7 +28,12 @@ class Command(BaseCommand):
         if actor is None:
             raise CommandError(f"经办人“{operator}”不存在或已停用。", returncode=2)
         regions = {r.code: r for r in Region.objects.all()}
-        valid, errors = self._read(file, set(regions))
+        codes = set(regions)
+        rows, errors = validate_file(
+            file, REQUIRED, lambda row: validate_person_row(row, codes),
+            key=lambda data: (data.id_type, data.id_number),
+        )
+        valid = [data for _line, data in rows]
         for line, message in errors:
             self.stderr.write(f"第 {line} 行:{message}")
         if errors and not skip_invalid:
@@ -48,42 +52,3 @@ class Command(BaseCommand):
         )
         if errors:
             raise CommandError("部分行有误已跳过。", returncode=1)
-
-    def _read(self, file: Path, region_codes: set[str]):
-        try:
-            handle = file.open(encoding="utf-8-sig", newline="")
-        except OSError as exc:
-            raise CommandError(f"无法读取文件:{exc}", returncode=2) from exc
-        valid: list[PersonData] = []
-        errors: list[tuple[int, str]] = []
-        seen: dict[tuple[str, str], int] = {}
-        try:
-            with handle:
-                reader = csv.DictReader(handle)
-                header = [h.strip() for h in (reader.fieldnames or [])]
-                missing = [c for c in REQUIRED if c not in header]
-                if missing:
-                    raise CommandError(f"缺少列:{', '.join(missing)}", returncode=2)
-                reader.fieldnames = header
-                for row in reader:
-                    line = reader.line_num
-                    if None in row:
-                        errors.append((line, "列数多于表头。"))
-                        continue
-                    try:
-                        data = validate_person_row(row, region_codes)
-                    except RuleViolation as exc:
-                        errors.append((line, exc.text))
-                        continue
-                    key = (data.id_type, data.id_number)
-                    if key in seen:
-                        errors.append((line, f"证件号码与第 {seen[key]} 行重复。"))
-                        continue
-                    seen[key] = line
-                    valid.append(data)
-        except UnicodeDecodeError as exc:
-            raise CommandError("文件不是 UTF-8 编码(请在 Excel 中另存为“CSV UTF-8”)。",
-                               returncode=2) from exc
-        except csv.Error as exc:
-            raise CommandError(f"CSV 格式错误:{exc}", returncode=2) from exc
-        return valid, errors

@@ -4,7 +4,6 @@ Columns: id_number, period (YYYYMM), amount (yuan, at most two decimals). UTF-8 
 without BOM. Every row is validated first; re-running a file credits nothing twice.
 """
 
-import csv
 import sys
 from decimal import Decimal
 from pathlib import Path
@@ -14,8 +13,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from tqdm import tqdm
 
+from accounts.csv_input import validate_file
 from accounts.errors import RuleViolation
-from settlements.services import AllocationRow, allocation_post, allocation_row_validate
+from settlements.services import allocation_post, allocation_row_validate
 
 REQUIRED = ["id_number", "period", "amount"]
 
@@ -36,7 +36,12 @@ class Command(BaseCommand):
         actor = get_user_model().objects.filter(username=operator, is_active=True).first()
         if actor is None:
             raise CommandError(f"经办人“{operator}”不存在或已停用。", returncode=2)
-        valid, errors = self._read(file)
+        valid, errors = validate_file(
+            file, REQUIRED,
+            lambda row: allocation_row_validate(id_number=row["id_number"],
+                                                period=row["period"], amount=row["amount"]),
+            key=lambda data: (data.person.pk, data.period),
+        )
         for line, message in errors:
             self.stderr.write(f"第 {line} 行:{message}")
         if errors and not skip_invalid:
@@ -65,45 +70,3 @@ class Command(BaseCommand):
         )
         if errors:
             raise CommandError("部分行有误已跳过。", returncode=1)
-
-    def _read(self, file: Path) -> tuple[list[tuple[int, AllocationRow]], list[tuple[int, str]]]:
-        try:
-            handle = file.open(encoding="utf-8-sig", newline="")
-        except OSError as exc:
-            raise CommandError(f"无法读取文件:{exc}", returncode=2) from exc
-        valid: list[tuple[int, AllocationRow]] = []
-        errors: list[tuple[int, str]] = []
-        seen: dict[tuple[int, str], int] = {}
-        try:
-            with handle:
-                reader = csv.DictReader(handle)
-                header = [h.strip() for h in (reader.fieldnames or [])]
-                missing = [c for c in REQUIRED if c not in header]
-                if missing:
-                    raise CommandError(f"缺少列:{', '.join(missing)}", returncode=2)
-                reader.fieldnames = header
-                for row in reader:
-                    line = reader.line_num
-                    if None in row:
-                        errors.append((line, "列数多于表头。"))
-                        continue
-                    try:
-                        data = allocation_row_validate(
-                            id_number=row["id_number"] or "", period=row["period"] or "",
-                            amount=row["amount"] or "",
-                        )
-                    except RuleViolation as exc:
-                        errors.append((line, exc.text))
-                        continue
-                    key = (data.person.pk, data.period)
-                    if key in seen:
-                        errors.append((line, f"同一参保人同一所属期与第 {seen[key]} 行重复。"))
-                        continue
-                    seen[key] = line
-                    valid.append((line, data))
-        except UnicodeDecodeError as exc:
-            raise CommandError("文件不是 UTF-8 编码(请在 Excel 中另存为“CSV UTF-8”)。",
-                               returncode=2) from exc
-        except csv.Error as exc:
-            raise CommandError(f"CSV 格式错误:{exc}", returncode=2) from exc
-        return valid, errors
