@@ -6,6 +6,7 @@ import datetime
 
 from django.apps import apps
 from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -136,6 +137,15 @@ class ModelFilter(admin.SimpleListFilter):
         return queryset.filter(model=self.value()) if self.value() else queryset
 
 
+def _id_value(list_filter) -> int:
+    """The filter's value as a primary key; anything else is an invalid filter (the admin
+    shows its "invalid filter" page), not a server error."""
+    value = list_filter.value()
+    if not (value.isascii() and value.isdigit() and len(value) < 19):
+        raise IncorrectLookupParameters(_("筛选条件无效。"))
+    return int(value)
+
+
 class StaffFilter(admin.SimpleListFilter):
     title = _("工作人员")
     parameter_name = "actor"
@@ -145,7 +155,7 @@ class StaffFilter(admin.SimpleListFilter):
         return [(str(u.pk), str(u)) for u in users.order_by("username")]
 
     def queryset(self, request, queryset):
-        return queryset.filter(actor_id=self.value()) if self.value() else queryset
+        return queryset.filter(actor_id=_id_value(self)) if self.value() else queryset
 
 
 class HallFilter(admin.SimpleListFilter):
@@ -157,7 +167,7 @@ class HallFilter(admin.SimpleListFilter):
         return [(str(h.pk), str(h)) for h in halls.order_by("code")]
 
     def queryset(self, request, queryset):
-        return queryset.filter(hall_id=self.value()) if self.value() else queryset
+        return queryset.filter(hall_id=_id_value(self)) if self.value() else queryset
 
 
 class RegionFilter(admin.SimpleListFilter):
@@ -177,4 +187,4 @@ class RegionFilter(admin.SimpleListFilter):
         return [(str(r.pk), str(r)) for r in Region.objects.order_by("code")]
 
     def queryset(self, request, queryset):
-        return queryset.filter(region_id=self.value()) if self.value() else queryset
+        return queryset.filter(region_id=_id_value(self)) if self.value() else queryset

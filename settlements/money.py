@@ -26,7 +26,13 @@ def to_money(value, *, allow_zero: bool = False) -> Decimal:
         raise RuleViolation(
             "invalid_amount", _("金额“%(value)s”不是有效数字。") % {"value": value}, value=value
         )
-    if amount != amount.quantize(FEN, rounding=ROUND_HALF_UP):
+    try:
+        rounded = amount.quantize(FEN, rounding=ROUND_HALF_UP)
+    except InvalidOperation:  # more digits than the decimal context holds (e.g. 4e77)
+        raise RuleViolation(
+            "invalid_amount", _("金额“%(value)s”不是有效数字。") % {"value": value}, value=value
+        ) from None
+    if amount != rounded:
         raise RuleViolation(
             "invalid_amount",
             _("金额 %(value)s 超过两位小数(最小单位为分)。") % {"value": amount},
