@@ -73,3 +73,25 @@ def validate_file(
             seen[k] = line
         valid.append((line, data))
     return valid, errors
+
+
+def operator(username: str):
+    """The staff member a command acts as (`--operator`): active, or exit code 2."""
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.filter(username=username, is_active=True).first()
+    if user is None:
+        raise CommandError(_("经办人“%(name)s”不存在或已停用。") % {"name": username},
+                           returncode=2)
+    return user
+
+
+def report_row_errors(command, errors: list[tuple[int, str]], *, skip_invalid: bool) -> None:
+    """Each bad row on stderr with its line number; without --skip-invalid any bad row
+    stops the command before anything is written (exit code 1)."""
+    for line, message in errors:
+        command.stderr.write(_("第 %(line)s 行:%(message)s") % {"line": line, "message": message})
+    if errors and not skip_invalid:
+        raise CommandError(
+            _("%(n)s 行有误,未写入任何数据(可用 --skip-invalid 只写入正确的行)。")
+            % {"n": len(errors)}, returncode=1)
