@@ -7,6 +7,7 @@ from dataclasses import replace
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.audit import save_audited
 from accounts.errors import RuleViolation
@@ -19,8 +20,8 @@ from families.services.identity import PersonRef, identity_check, resolve_person
 from families.services.locking import lock_persons
 
 REVIEW_PERMISSION = "families.review_counterapplication"
-HOLDER = "绑定人"
-MEMBER = "被绑定人"
+HOLDER = gettext_noop("绑定人")
+MEMBER = gettext_noop("被绑定人")
 
 
 def _facts(

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.audit import save_audited
 from accounts.errors import RuleViolation
@@ -21,8 +22,8 @@ from families.services.bindings import _raise_first_failure, _require_reason, re
 from families.services.identity import PersonRef, identity_check, resolve_person
 from families.services.locking import lock_persons
 
-AUTHORIZER = "授权人"
-BENEFICIARY = "共济人"
+AUTHORIZER = gettext_noop("授权人")
+BENEFICIARY = gettext_noop("共济人")
 
 
 def _facts(*, authorizer: Person, beneficiary: Person, relationship: str, consent_method: str,

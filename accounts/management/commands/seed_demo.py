@@ -4,6 +4,8 @@ region policies, and (via families.demo) proofs and bindings in every status."""
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts import roles
 from accounts.audit import save_audited
@@ -27,7 +29,7 @@ STAFF = [
 
 
 class Command(BaseCommand):
-    help = "创建演示数据(可重复执行,已存在的数据不会改变)。"
+    help = gettext_lazy("创建演示数据(可重复执行,已存在的数据不会改变)。")
 
     @transaction.atomic
     def handle(self, *args, **options):
@@ -46,9 +48,10 @@ class Command(BaseCommand):
 
         seed_families(actor=users["admin"], regions=regions, users=users, reason=REASON)
 
-        self.stdout.write(self.style.SUCCESS(f"演示数据已就绪。演示账号(密码均为 {DEMO_PASSWORD}):"))
+        self.stdout.write(self.style.SUCCESS(
+            _("演示数据已就绪。演示账号(密码均为 %(password)s):") % {"password": DEMO_PASSWORD}))
         for username, _last, _first, hall, role, _su in STAFF:
-            self.stdout.write(f"  {username:<12} {role}  {hall or '全部统筹区'}")
+            self.stdout.write(f"  {username:<12} {role}  {hall or _('全部统筹区')}")
 
     def _region(self, code: str, name: str) -> Region:
         region = Region.objects.filter(code=code).first()
