@@ -41,13 +41,16 @@ def queue(request):
     pending = applications_for(request.user).filter(status=ApplicationStatus.PENDING)
     if filters.is_valid() and filters.cleaned_data["hall"]:
         pending = pending.filter(hall=filters.cleaned_data["hall"])
-    page = Paginator(pending.order_by("submitted_at", "pk"), QUEUE_PAGE_SIZE).get_page(
-        request.GET.get("page"))
+    # The page's ids first (the pending partial index, no joins), then those rows with
+    # their related objects: sorting after the joins would join every pending row.
+    page = Paginator(pending.order_by("submitted_at", "pk").values_list("pk", flat=True),
+                     QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    found = applications_for(request.user).in_bulk(list(page.object_list))
     today = china_date()
     rows = [
         {"application": a, "age": working_days_between(china_date(a.submitted_at), today),
          "overdue": review_due_date(a) < today}
-        for a in page.object_list
+        for a in (found[pk] for pk in page.object_list if pk in found)
     ]
     query = request.GET.copy()
     query.pop("page", None)
