@@ -51,9 +51,21 @@ def _plain_http_cookies(settings):
     settings.CSRF_COOKIE_SECURE = False
 
 
+CSP_VIOLATIONS: list[str] = []
+_CSP_LISTENER = """
+document.addEventListener('securitypolicyviolation', e => {
+  console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI);
+});
+"""
+
+
 def log_in(browser, live_server, username: str, next_url: str):
     page = browser.new_context(locale="zh-CN").new_page()
     page.set_default_timeout(15_000)
+    # Every page runs under the production Content-Security-Policy: collect violations.
+    page.add_init_script(_CSP_LISTENER)
+    page.on("console", lambda m: CSP_VIOLATIONS.append(m.text)
+            if "Content Security Policy" in m.text or "CSP violation" in m.text else None)
     page.goto(f"{live_server.url}/admin/login/?next={next_url}")
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
@@ -68,6 +80,7 @@ def pdf_page_count(pdf: bytes) -> int:
 
 def test_clerk_intake_then_supervisor_review_in_a_real_browser(browser, live_server):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    CSP_VIOLATIONS.clear()
     clerk, supervisor = f.clerk("clerk1"), f.supervisor("supervisor1")
     holder = f.person("刘建国", birth=datetime.date(1975, 3, 8))
     member = f.person("刘秀珍", birth=datetime.date(1943, 9, 1), sex="F")
@@ -144,4 +157,4 @@ def test_clerk_intake_then_supervisor_review_in_a_real_browser(browser, live_ser
     assert [h.history_user for h in history] == [clerk, supervisor]
     assert [h.status for h in history] == ["pending", "active"]
     assert history[-1].history_change_reason == "原件与扫描件一致,同意绑定"
-
+    assert not CSP_VIOLATIONS, CSP_VIOLATIONS
