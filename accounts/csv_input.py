@@ -60,6 +60,10 @@ def validate_file(
         if None in row:
             errors.append((line, _("列数多于表头。")))
             continue
+        if any("\x00" in (v or "") for v in row.values()):
+            # PostgreSQL text cannot hold NUL: refuse the row instead of failing the write
+            errors.append((line, _("含有空字符(NUL),请检查文件。")))
+            continue
         try:
             data = validate({k: v or "" for k, v in row.items()})
         except RuleViolation as exc:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 from functools import cached_property
 
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import QuerySet
@@ -56,7 +57,10 @@ def plan_estimate(queryset: QuerySet) -> int:
     """The planner's row estimate for the queryset (EXPLAIN, nothing is executed)."""
     query = queryset.order_by().values("pk").query
     connection = connections[queryset.db]
-    sql, params = query.get_compiler(using=queryset.db).as_sql()
+    try:
+        sql, params = query.get_compiler(using=queryset.db).as_sql()
+    except EmptyResultSet:  # queryset.none() (e.g. a filter that matched no person)
+        return 0
     with connection.cursor() as cursor:
         cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
         plan = cursor.fetchone()[0]

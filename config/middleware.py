@@ -2,6 +2,7 @@
 policy."""
 
 from csp.middleware import CSPMiddleware, PolicyParts
+from django.core.exceptions import BadRequest
 
 
 class FramingAwareCSPMiddleware(CSPMiddleware):
@@ -17,22 +18,28 @@ class FramingAwareCSPMiddleware(CSPMiddleware):
         return parts
 
 
-class AdminActionIdsMiddleware:
-    """A tampered admin action POST (`_selected_action=abc`) makes Django's admin raise
-    ValueError while filtering the queryset: a 500. Every primary key here is an integer,
-    so such a request is answered 400 (the plain "请求无效" page) before it reaches the
-    admin; nothing runs."""
+class HostileInputMiddleware:
+    """Requests no form of this application can produce, answered 400 (the plain
+    "请求无效" page) before any view runs:
+
+    - a NUL character in a query or form value: PostgreSQL text cannot hold it, so an
+      admin search or list filter would fail with DataError (form fields refuse it, list
+      filters and searches do not);
+    - a tampered admin action (`_selected_action=abc`): Django's admin raises ValueError
+      while filtering the queryset; every primary key here is an integer.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.method == "POST" and request.path.startswith("/admin/") and \
-                "_selected_action" in request.POST:
-            ids = request.POST.getlist("_selected_action")
-            if not all(value.isascii() and value.isdigit() and len(value) < 19
-                       for value in ids):
-                from django.core.exceptions import BadRequest
-
-                raise BadRequest("invalid _selected_action")
+        values = [v for _k, vs in request.GET.lists() for v in vs]
+        if request.method == "POST":
+            values += [v for _k, vs in request.POST.lists() for v in vs]
+            if request.path.startswith("/admin/") and "_selected_action" in request.POST:
+                ids = request.POST.getlist("_selected_action")
+                if not all(v.isascii() and v.isdigit() and len(v) < 19 for v in ids):
+                    raise BadRequest("invalid _selected_action")
+        if any("\x00" in v for v in values):
+            raise BadRequest("NUL in a request parameter")
         return self.get_response(request)

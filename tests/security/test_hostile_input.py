@@ -150,7 +150,7 @@ def test_withdraw_with_hostile_reasons_changes_nothing(clerk_client, reason):
     response = clerk_client.post(f"/admin/counter/applications/{application.pk}/withdraw/",
                                  {"reason": reason})
     _no_server_error(response)
-    assert response.status_code == 200
+    assert response.status_code in (200, 400)  # form error, or NUL refused outright
     application.refresh_from_db()
     assert application.status == ApplicationStatus.PENDING
 
