@@ -47,7 +47,7 @@ MIDDLEWARE = [
     # Outside XFrameOptionsMiddleware, so it sees which framing policy a response got.
     "config.middleware.FramingAwareCSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "config.locale.ChineseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

@@ -52,3 +52,15 @@ def test_every_chinese_entry_is_translated_and_compiled():
 def test_admin_pages_render_in_chinese(client):
     page = client.get("/admin/login/").content.decode()
     assert "用户名" in page and "登录" in page
+
+
+def test_an_english_browser_still_gets_the_chinese_back_office(client):
+    page = client.get("/admin/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert 'lang="zh-hans"' in page and "用户名" in page
+
+
+def test_english_only_by_explicit_choice(client):
+    response = client.post("/i18n/setlang/", {"language": "en", "next": "/admin/login/"})
+    assert response.status_code == 302
+    page = client.get("/admin/login/").content.decode()
+    assert 'lang="en"' in page and "Username" in page
