@@ -56,3 +56,9 @@ messages: install-test
 bench-unbind: install
 	DATABASE_URL=$(or $(PG_URL),$(error set DATABASE_URL=postgres://... or TEST_DATABASE_URL)) \
 	$(PY) bench/batch_unbind.py --links $(or $(LINKS),100000)
+
+# Admin pages at scale (issue 8): databases bench_admin_small / bench_admin_large on the
+# server of DATABASE_URL, generated once and reused (bench/admin_pages.py --rebuild).
+bench-admin: install
+	DATABASE_URL=$(or $(PG_URL),$(error set DATABASE_URL=postgres://... or TEST_DATABASE_URL)) \
+	$(PY) bench/admin_pages.py --persons $(or $(PERSONS),1000000)
