@@ -130,7 +130,12 @@ def test_clerk_intake_then_supervisor_review_in_a_real_browser(browser, live_ser
     page.wait_for_selector("#review-form")
     image = page.locator("#scans img")
     image.wait_for()
-    page.wait_for_function("document.querySelector('#scans img').naturalWidth > 0")
+    # Polled from here: wait_for_function evaluates its predicate with eval() inside the
+    # page, which the Content-Security-Policy (no 'unsafe-eval') rightly blocks.
+    for _attempt in range(150):
+        if page.evaluate("document.querySelector('#scans img').naturalWidth") > 0:
+            break
+        page.wait_for_timeout(100)
     assert page.evaluate("document.querySelector('#scans img').naturalWidth") == 120
     with page.expect_popup() as opened:
         image.click()  # the supervisor opens the scan in its own tab
