@@ -207,7 +207,7 @@ def person_record_death(
             action = "copay_revoke" if copay.status == CoPayStatus.REVOKED else "copay_withdraw"
             save_audited(copay, actor=actor, reason=reason, action=action)
         # Their pending counter applications leave the review queue with them.
-        for application in CounterApplication.objects.select_for_update().filter(
+        for application in CounterApplication.objects.select_for_update(of=("self",)).filter(
             Q(binding__holder=person) | Q(binding__member=person)
             | Q(copay__authorizer=person) | Q(copay__beneficiary=person),
             status=ApplicationStatus.PENDING,

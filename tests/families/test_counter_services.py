@@ -353,13 +353,11 @@ def test_withdrawal_needs_a_reason_and_a_pending_application(clerk, supervisor):
 
 
 def test_withdrawal_ends_the_application_when_the_binding_already_ended(clerk):
-    from families.services import person_record_death
+    from families.services import binding_withdraw
 
-    member = f.person()
-    app = f.counter_application(f.person(), member, actor=clerk)
-    person_record_death(actor=clerk, person=member, death_date=timezone.localdate(),
-                        reason="死亡登记")
-    application_withdraw(actor=clerk, application=app, reason="被绑定人已死亡")
+    app = f.counter_application(actor=clerk)
+    binding_withdraw(actor=clerk, binding=app.binding, reason="渠道撤回")
+    application_withdraw(actor=clerk, application=app, reason="本人已在渠道撤回")
     app.refresh_from_db()
     assert app.status == ApplicationStatus.WITHDRAWN
 
