@@ -32,6 +32,13 @@ def chromium_path():
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Production hashes with PBKDF2 (about a second per password on this hardware);
+    # tests create many staff users and sign in often, and test no hashing strength.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _private_media(settings, tmp_path):
     """Scans go to a per-test private directory."""
     settings.STORAGES = {
