@@ -11,9 +11,8 @@ history rows and audit events: about 5 history rows per person). A database that
 already holds a dataset of the asked size is reused (``--rebuild`` forces a new one).
 
 Each dataset is measured in its own child process (Django bound to that database,
-DEBUG off): a clerk and a supervisor of the most populous region (and a system
-administrator for nothing but setup) are signed in with ``Client.force_login``; every
-page gets ``--warmup`` requests, then ``--requests`` timed ones (median and worst, in
+DEBUG off, persistent connections as in production): a clerk and a supervisor of the
+most populous region are signed in with ``Client.force_login``; every page gets ``--warmup`` requests, then ``--requests`` timed ones (median and worst, in
 ms), then one more inside CaptureQueriesContext for the number of queries. The table
 shows both datasets and the large/small ratio of the medians; targets (issue 8):
 ratio <= 1.5, <= 15 queries, ID number search median < 50 ms.
