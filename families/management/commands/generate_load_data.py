@@ -1,5 +1,5 @@
 """Load data for scale tests: persons, bindings, co-pay authorizations, counter
-applications, their history rows and audit events, written with COPY (families/loadgen.py).
+applications, their history rows and audit events, written with COPY (families/loadgen/).
 
     python manage.py generate_load_data --persons 1000000 --links-per-person 2
 

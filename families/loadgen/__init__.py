@@ -32,7 +32,6 @@ scans).
 from __future__ import annotations
 
 import datetime
-import json
 import math
 import random
 import time
@@ -41,13 +40,38 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.contrib.auth.models import Group
-from django.db import connection, transaction
+from django.db import connection
 
-from accounts import roles
-from accounts.audit import save_audited
-from accounts.models import AuditEvent, Region, ServiceHall, User
+from accounts.models import AuditEvent
 from families.idnumbers import make_resident_id
+from families.loadgen.data import (
+    APPLICATION_STATUS,
+    BINDING_STATUSES,
+    BIRTH_DAYS,
+    CHANNELS,
+    CHINA,
+    COPAY_STATUSES,
+    CORE,
+    END_REASONS,
+    FIRST_BIRTH,
+    GIVEN,
+    ID_SPACE,
+    NO_FACE,
+    REGIONS,
+    RELATIONSHIPS,
+    SPAN_DAYS,
+    SURNAMES,
+    UTC,
+)
+from families.loadgen.reference import reference_rows
+from families.loadgen.sql import (
+    CopyStream,
+    _audit_insert,
+    _history_insert,
+    _is_superuser,
+    _raw_connection_factory,
+    _secondary_ddl,
+)
 from families.models import (
     ApplicationSequence,
     Binding,
@@ -55,59 +79,6 @@ from families.models import (
     CounterApplication,
     Person,
 )
-
-UTC = datetime.UTC
-CHINA = datetime.timezone(datetime.timedelta(hours=8))
-
-# (code, name, weight): prefecture-level pooling regions, weighted roughly by population.
-REGIONS = [
-    ("110100", "北京市", 22), ("310100", "上海市", 25), ("440100", "广州市", 19),
-    ("440300", "深圳市", 18), ("500100", "重庆市", 32), ("510100", "成都市", 21),
-    ("330100", "杭州市", 12), ("320100", "南京市", 9), ("420100", "武汉市", 13),
-    ("610100", "西安市", 13), ("370100", "济南市", 9), ("410100", "郑州市", 13),
-    ("430100", "长沙市", 10), ("350100", "福州市", 8), ("210100", "沈阳市", 9),
-    ("230100", "哈尔滨市", 10), ("530100", "昆明市", 8), ("450100", "南宁市", 9),
-    ("130100", "石家庄市", 11), ("340100", "合肥市", 9),
-]
-SURNAMES = [
-    ("王", 71), ("李", 70), ("张", 66), ("刘", 54), ("陈", 45), ("杨", 31), ("黄", 24),
-    ("赵", 22), ("吴", 20), ("周", 20), ("徐", 15), ("孙", 15), ("马", 13), ("朱", 13),
-    ("胡", 12), ("郭", 11), ("何", 11), ("高", 10), ("林", 10), ("罗", 9), ("郑", 9),
-    ("梁", 9), ("谢", 7), ("宋", 7), ("唐", 7), ("许", 6), ("韩", 6), ("冯", 6), ("邓", 6),
-    ("曹", 6), ("彭", 5), ("曾", 5), ("肖", 5), ("田", 5), ("董", 5), ("袁", 5), ("潘", 4),
-    ("于", 4), ("蒋", 4), ("蔡", 4), ("余", 4), ("杜", 4), ("叶", 4), ("程", 4), ("苏", 3),
-    ("魏", 3), ("吕", 3), ("丁", 3), ("任", 3), ("沈", 3), ("欧阳", 1), ("司马", 1),
-]
-GIVEN = ("伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉兰萍红建国建华志强"
-         "文婷雪梅晓东海燕丹宇浩然子轩欣怡思远佳琪博文一鸣俊杰梓涵诗涵雨桐嘉怡晨曦天佑"
-         "春生秋菊冬梅永福德明金凤玉珍淑珍桂芝秀珍凤英春华志明国强")
-
-BINDING_STATUSES = [("active", 62), ("unbound", 18), ("pending", 3), ("rejected", 7),
-                    ("withdrawn", 5), ("expired", 5)]
-COPAY_STATUSES = [("active", 68), ("suspended", 2), ("revoked", 10), ("pending", 3),
-                  ("rejected", 7), ("withdrawn", 5), ("expired", 5)]
-CHANNELS = [("wechat", 30), ("alipay", 22), ("national_app", 20), ("bank_app", 10),
-            ("counter", 18)]
-RELATIONSHIPS = ["spouse", "parent", "child", "grandparent", "grandchild", "sibling"]
-CORE = ["spouse", "parent", "child"]
-NO_FACE = ["elderly", "away", "disability", "no_smartphone", "minor"]
-
-BINDING_DECISION = {"active": "binding_approve", "unbound": "binding_unbind",
-                    "rejected": "binding_reject", "withdrawn": "binding_withdraw",
-                    "expired": "binding_expire"}
-COPAY_DECISION = {"active": "copay_approve", "suspended": "copay_suspend",
-                  "revoked": "copay_revoke", "rejected": "copay_reject",
-                  "withdrawn": "copay_withdraw", "expired": "copay_expire"}
-APPLICATION_STATUS = {"pending": "pending", "active": "approved", "unbound": "approved",
-                      "suspended": "approved", "revoked": "approved", "rejected": "rejected",
-                      "withdrawn": "withdrawn", "expired": "expired"}
-END_REASONS = {"unbound": "本人申请解绑", "revoked": "本人申请撤销", "withdrawn": "申请人撤回",
-               "expired": "超过待审核期限"}
-
-FIRST_BIRTH = datetime.date(1930, 1, 1)
-BIRTH_DAYS = (datetime.date(2024, 12, 31) - FIRST_BIRTH).days + 1
-ID_SPACE = BIRTH_DAYS * 1000  # (birth day, sequence 0-499, sex) combinations
-SPAN_DAYS = 3 * 365  # links were applied for over the last three years
 
 
 class LoadError(Exception):
@@ -157,167 +128,6 @@ def _multiplier(modulus: int) -> int:
     return a
 
 
-# --- COPY plumbing ---------------------------------------------------------------------------
-
-
-class CopyStream:
-    """One COPY ... FROM STDIN on its own connection. Columns are the model's concrete
-    columns; `write(values)` takes a dict, missing columns get the field default."""
-
-    def __init__(self, model, conn_factory, counter: Counter):
-        self.model = model
-        self.table = model._meta.db_table
-        self.columns = [f.column for f in model._meta.concrete_fields]
-        self.defaults = {}
-        for f in model._meta.concrete_fields:
-            if f.has_default():
-                value = f.get_default()
-                self.defaults[f.column] = (json.dumps(value) if isinstance(value, (list, dict))
-                                           else value)
-            elif f.null:
-                self.defaults[f.column] = None
-            elif f.get_internal_type() in ("CharField", "TextField"):
-                self.defaults[f.column] = ""
-        self.conn = conn_factory()
-        self.cursor = self.conn.cursor()
-        cols = ", ".join(f'"{c}"' for c in self.columns)
-        self._cm = self.cursor.copy(f'COPY "{self.table}" ({cols}) FROM STDIN')
-        self.copy = self._cm.__enter__()
-        self.counter = counter
-        self.buffer: list[str] = []
-
-    def write(self, values: dict) -> None:
-        """One text-format COPY line (cheaper than per-value adaptation). Values are
-        str()-ed; None is NULL; booleans are passed as "t"/"f". Generated values never
-        contain tabs, newlines or backslashes."""
-        defaults = self.defaults
-        self.buffer.append("\t".join([
-            "\\N" if v is None else str(v)
-            for v in [values[c] if c in values else defaults[c] for c in self.columns]
-        ]))
-        if len(self.buffer) >= 5000:
-            self.flush()
-
-    def flush(self) -> None:
-        if self.buffer:
-            self.counter[self.table] += len(self.buffer)
-            self.copy.write("\n".join(self.buffer) + "\n")
-            self.buffer = []
-
-    def close(self) -> None:
-        self.flush()
-        self._cm.__exit__(None, None, None)
-        self.conn.commit()
-        self.conn.close()
-
-
-def _raw_connection_factory(replica: bool):
-    import psycopg
-
-    params = connection.get_connection_params()
-    params.pop("cursor_factory", None)
-    params.pop("context", None)
-
-    def factory():
-        conn = psycopg.connect(**params)
-        if replica:
-            conn.execute("SET session_replication_role = replica")
-        conn.execute("SET synchronous_commit = off")
-        conn.execute("SET work_mem = '256MB'")
-        return conn
-
-    return factory
-
-
-def _is_superuser() -> bool:
-    with connection.cursor() as cur:
-        cur.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
-        return bool(cur.fetchone()[0])
-
-
-# --- indexes and constraints around the load -------------------------------------------------
-
-
-def _secondary_ddl(tables: list[str]) -> tuple[list[str], list[str]]:
-    """(drop statements, create statements) for the non-primary-key indexes and unique
-    constraints of `tables`."""
-    drops, creates = [], []
-    with connection.cursor() as cur:
-        cur.execute(
-            """SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid)
-                 FROM pg_constraint c WHERE c.contype = 'u' AND c.conrelid::regclass::text = ANY(%s)""",
-            [tables])
-        constraint_names = set()
-        for table, name, definition in cur.fetchall():
-            constraint_names.add(name)
-            drops.append(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
-            creates.append(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
-        cur.execute(
-            """SELECT i.tablename, i.indexname, i.indexdef FROM pg_indexes i
-                 JOIN pg_class ci ON ci.relname = i.indexname
-                 JOIN pg_index x ON x.indexrelid = ci.oid
-                WHERE i.schemaname = current_schema() AND i.tablename = ANY(%s)
-                  AND NOT x.indisprimary""",
-            [tables])
-        for _table, name, definition in cur.fetchall():
-            if name in constraint_names:
-                continue
-            drops.append(f'DROP INDEX "{name}"')
-            creates.append(definition)
-    return drops, creates
-
-
-# --- reference rows (ORM, audited like any other) -------------------------------------------
-
-
-@dataclass
-class Staff:
-    hall_id: int
-    hall_code: str
-    clerk_id: int
-    clerk_name: str
-    supervisor_id: int
-    supervisor_name: str
-
-
-def _reference_rows() -> tuple[dict[int, list[Staff]], list[int], list[int]]:
-    """Regions, two halls per region and a clerk and a supervisor per hall (created when
-    missing). Returns staff by region id, region ids and their weights."""
-    clerks, supervisors = Group.objects.get(name=roles.CLERK), Group.objects.get(
-        name=roles.SUPERVISOR)
-    staff: dict[int, list[Staff]] = {}
-    region_ids, weights = [], []
-    with transaction.atomic():
-        for n, (code, name, weight) in enumerate(REGIONS):
-            region = Region.objects.filter(code=code).first()
-            if region is None:
-                region = Region(code=code, name=name)
-                save_audited(region, actor=None, reason="负载测试数据", action="created")
-            region_ids.append(region.pk)
-            weights.append(weight)
-            for k in (1, 2):
-                hall_code = f"L{n:02d}{k}"
-                hall = ServiceHall.objects.filter(code=hall_code).first()
-                if hall is None:
-                    hall = ServiceHall(code=hall_code, name=f"{name}第{k}医保经办大厅",
-                                       region=region)
-                    save_audited(hall, actor=None, reason="负载测试数据", action="created")
-                users = []
-                for prefix, group in (("load_clerk", clerks), ("load_supervisor", supervisors)):
-                    username = f"{prefix}_{hall_code.lower()}"
-                    user = User.objects.filter(username=username).first()
-                    if user is None:
-                        user = User(username=username, is_staff=True, hall=hall)
-                        user.set_unusable_password()
-                        save_audited(user, actor=None, reason="负载测试数据", action="created")
-                        user.groups.add(group)
-                    users.append(user)
-                staff.setdefault(region.pk, []).append(Staff(
-                    hall.pk, hall.code, users[0].pk, users[0].username, users[1].pk,
-                    users[1].username))
-    return staff, region_ids, weights
-
-
 # --- the generator -----------------------------------------------------------------------------
 
 
@@ -356,7 +166,7 @@ class LoadGenerator:
         if first_person - 1 + o.persons > ID_SPACE:
             raise LoadError(f"最多可生成 {ID_SPACE:,} 名参保人(证件号码空间)。")
         self.staff, self.region_ids, self.region_weights = self._timed(
-            "reference", _reference_rows)
+            "reference", reference_rows)
         self.factory = _raw_connection_factory(_is_superuser())
         self.app_numbers = Counter({(h, d): last for h, d, last in ApplicationSequence.objects
                                     .values_list("hall_id", "day", "last")})
@@ -633,74 +443,6 @@ class LoadGenerator:
                 f'INSERT INTO "{table}" (hall_id, day, last) VALUES (%s, %s, %s) '
                 "ON CONFLICT (hall_id, day) DO UPDATE SET last = EXCLUDED.last", changed)
         self.result.rows[table] += len(changed)
-
-
-HISTORY_FIELDS = ("history_id", "history_date", "history_change_reason", "history_type",
-                  "history_user_id")
-
-
-def _history_insert(model, history_type: str, where: str, params: list, *, date: str,
-                    reason: str, user: str, overrides: dict | None = None) -> tuple[str, list]:
-    history = model.history.model
-    columns = [f.column for f in history._meta.concrete_fields if f.column not in HISTORY_FIELDS]
-    overrides = overrides or {}
-    select = [overrides.get(c, f'"{c}"') for c in columns]
-    target = ", ".join(f'"{c}"' for c in columns)
-    sql = (f'INSERT INTO "{history._meta.db_table}" ({target}, history_date, '
-           f"history_change_reason, history_type, history_user_id) "
-           f"SELECT {', '.join(select)}, {date}, {reason}, '{history_type}', {user} "
-           f'FROM "{model._meta.db_table}" WHERE {where} ORDER BY id')
-    return sql, params
-
-
-def _label_case(column: str, choices) -> str:
-    whens = " ".join(f"WHEN '{value}' THEN '{label}'" for value, label in choices)
-    return f"CASE {column} {whens} ELSE {column} END"
-
-
-def _audit_insert(model, first_history: int) -> tuple[str, list]:
-    """INSERT ... SELECT of audit events for history rows of `model` from `first_history`."""
-    history = model.history.model
-    label, history_label = model._meta.label_lower, history._meta.label_lower
-    columns = ("occurred_at, actor_id, actor_username, hall_id, region_id, action, model, "
-               "object_id, object_repr, person_id, other_person_id, application_number, "
-               "reason, changes, details, history_model, history_id")
-    common = (f"'{label}', h.id::text, {{repr}}, {{person}}, {{other}}, {{number}}, "
-              f"COALESCE(h.history_change_reason, ''), {{changes}}, '{{{{}}}}'::jsonb, "
-              f"'{history_label}', h.history_id")
-    users = "LEFT JOIN accounts_user u ON u.id = h.history_user_id"
-    if model is Person:
-        masked = ("left(h.id_number, 6) || repeat('*', greatest(length(h.id_number) - 10, 0))"
-                  " || right(h.id_number, 4)")
-        select = ("SELECT h.history_date, NULL, '', NULL, h.insured_region_id, "
-                  "'person_import', " + common.format(
-                      repr=f"h.name || '(' || {masked} || ')'", person="h.id", other="NULL",
-                      number="''", changes="'[]'::jsonb")
-                  + f' FROM "{history._meta.db_table}" h WHERE h.history_id >= %s')
-    else:
-        is_binding = model is Binding
-        a, b = ("holder_id", "member_id") if is_binding else ("authorizer_id", "beneficiary_id")
-        decisions = BINDING_DECISION if is_binding else COPAY_DECISION
-        apply_action = "binding_apply" if is_binding else "copay_apply"
-        action = ("CASE WHEN h.history_type = '+' THEN '" + apply_action + "' ELSE "
-                  + _label_case("h.status", decisions.items()) + " END")
-        status_label = _label_case("h.status", [(v, str(lbl)) for v, lbl in (
-            model._meta.get_field("status").choices)])
-        changes = ("CASE WHEN h.history_type = '+' THEN '[]'::jsonb ELSE jsonb_build_array("
-                   "jsonb_build_object('field', 'status', 'verbose_name', '状态', 'old', "
-                   f"'待审核', 'new', {status_label})) END")
-        link = "binding_id" if is_binding else "copay_id"
-        verbose = str(model._meta.verbose_name)
-        select = (
-            f"SELECT h.history_date, h.history_user_id, COALESCE(u.username, ''), u.hall_id, "
-            f"p.insured_region_id, {action}, " + common.format(
-                repr=f"'{verbose} #' || h.id", person=f"h.{a}", other=f"h.{b}",
-                number="COALESCE(a.number, '')", changes=changes)
-            + f' FROM "{history._meta.db_table}" h JOIN families_person p ON p.id = h.{a} '
-            f"{users} LEFT JOIN families_counterapplication a ON a.{link} = h.id "
-            "WHERE h.history_id >= %s")
-    return (f"INSERT INTO accounts_auditevent ({columns}) {select} ORDER BY h.history_date",
-            [first_history])
 
 
 class _NoBar:
