@@ -161,9 +161,14 @@ class AuditEvent(models.Model):
     accounts/audit_log.py."""
 
     occurred_at = models.DateTimeField(_("时间"), default=timezone.now)
+    # The log's foreign keys are for joins and filters: no database constraint (batch
+    # jobs write an event per changed row, and checking five constraints per event at
+    # commit doubled their cost). Referenced staff, halls, regions and persons are never
+    # deleted (PROTECT in the ORM; staff are deactivated). actor / hall / region lead
+    # composite indexes below, so they have no single-column index either.
     actor = models.ForeignKey(
         User, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-        verbose_name=_("工作人员"),
+        verbose_name=_("工作人员"), db_index=False, db_constraint=False,
     )
     actor_username = models.CharField(
         _("登录名"), max_length=150, blank=True,
@@ -171,11 +176,13 @@ class AuditEvent(models.Model):
     )
     hall = models.ForeignKey(
         ServiceHall, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-        verbose_name=_("经办网点"), help_text=_("操作时工作人员所在网点。"),
+        verbose_name=_("经办网点"), help_text=_("操作时工作人员所在网点。"), db_index=False,
+        db_constraint=False,
     )
     region = models.ForeignKey(
         Region, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-        verbose_name=_("统筹区"), help_text=_("所涉参保人(或对象)所属统筹区。"),
+        verbose_name=_("统筹区"), help_text=_("所涉参保人(或对象)所属统筹区。"), db_index=False,
+        db_constraint=False,
     )
     # No `choices` on the column: new codes (settlements, later apps) need no migration;
     # labels come from AuditAction (`action_label`).
@@ -185,11 +192,11 @@ class AuditEvent(models.Model):
     object_repr = models.CharField(_("对象"), max_length=200, blank=True)
     person = models.ForeignKey(
         "families.Person", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-        verbose_name=_("参保人"),
+        verbose_name=_("参保人"), db_constraint=False,
     )
     other_person = models.ForeignKey(
         "families.Person", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-        verbose_name=_("关联参保人"),
+        verbose_name=_("关联参保人"), db_constraint=False,
     )
     application_number = models.CharField(_("受理编号"), max_length=32, blank=True)
     reason = models.TextField(_("原因"), blank=True)

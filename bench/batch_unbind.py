@@ -177,11 +177,11 @@ def _run_child(args: list[str], url: str) -> tuple[float, int, str, str]:
     return wall, usage.ru_maxrss // 1024, stdout, stderr
 
 
-def run_batch(url: str, chunk_size: int, report: Path) -> dict:
+def run_batch(url: str, chunk_size: int, report: Path, workers: int) -> dict:
     wall, rss, stdout, _stderr = _run_child(
         [sys.executable, str(ROOT / "manage.py"), "batch_unbind", "--deceased", "--reason",
          REASON, "--operator", OPERATOR, "--chunk-size", str(chunk_size), "--report",
-         str(report), "--verbosity", "0"], url)
+         str(report), "--workers", str(workers), "--verbosity", "0"], url)
     seconds = float(re.search(r"用时 ([\d.]+) 秒", stdout).group(1))
     return {"wall": wall, "seconds": seconds, "rss_mb": rss, "summary": stdout.strip()}
 
@@ -279,6 +279,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--links", type=int, default=100_000, help="links to end [100000]")
     parser.add_argument("--chunk-size", type=int, default=5000)
+    parser.add_argument("--workers", type=int, default=2,
+                        help="batch_unbind --workers (database connections) [2]")
     parser.add_argument("--db", default="bench_unbind", help="scratch database name")
     parser.add_argument("--skip-bulk", action="store_true",
                         help="only batch_unbind (e.g. for 1,000,000 links)")
@@ -306,10 +308,11 @@ def main() -> None:
     try:
         _recreate(server, target, template)
         with tempfile.TemporaryDirectory() as tmp:
-            batch = run_batch(target_url, args.chunk_size, Path(tmp) / "report.csv")
+            batch = run_batch(target_url, args.chunk_size, Path(tmp) / "report.csv",
+                              args.workers)
         links = sizes["links"]
         batch_rate = links / batch["seconds"]
-        print(f"batch_unbind: {batch['seconds']:.2f} s in the command ({batch['wall']:.2f} s "
+        print(f"batch_unbind --workers {args.workers}: {batch['seconds']:.2f} s in the command ({batch['wall']:.2f} s "
               f"wall with start-up), {batch_rate:,.0f} links/s, peak RSS {batch['rss_mb']} MB")
         print(f"  {batch['summary']}")
         print(f"  {verify(target_url, links, sizes['untouched'])}")

@@ -116,3 +116,21 @@ def test_killed_run_resumes_and_ends_every_link_exactly_once(linked_dead_person)
     links = [Binding._meta.label_lower, CoPayAuthorization._meta.label_lower]
     assert AuditEvent.objects.filter(model__in=links).count() == total
     connection.close()
+
+
+def test_parallel_workers_end_every_link_exactly_once(linked_dead_person):
+    from families.services.batch import Deceased, batch_unbind
+
+    operator = f.staff("parallel_operator", role=None)
+    result = batch_unbind(actor=operator, selection=Deceased(), reason="死亡", chunk_size=13,
+                          workers=3)
+    assert result.ended == BINDINGS + COPAYS
+    assert Binding.objects.filter(status="unbound").count() == BINDINGS
+    assert CoPayAuthorization.objects.filter(status="revoked").count() == COPAYS
+    for model in (Binding, CoPayAuthorization):
+        history = model.history.model.objects.filter(history_user=operator)
+        assert history.count() == model.objects.count()
+        assert history.values("id").distinct().count() == model.objects.count()
+        events = AuditEvent.objects.filter(model=model._meta.label_lower, actor=operator)
+        assert events.count() == model.objects.count()
+    connection.close()

@@ -14,6 +14,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 from tqdm import tqdm
 
 from accounts.csv_input import check_file, data_rows
@@ -38,34 +39,37 @@ PAIR_COLUMNS = ["holder_id_number", "member_id_number"]
 PERMISSIONS = {"bindings": ["families.unbind_binding"],
                "copay": ["families.revoke_copayauthorization"],
                "all": ["families.unbind_binding", "families.revoke_copayauthorization"]}
-KIND_LABELS = {"binding": "亲情账户绑定", "copay": "家庭共济授权"}
+KIND_LABELS = {"binding": gettext_noop("亲情账户绑定"), "copay": gettext_noop("家庭共济授权")}
 
 
 class Command(BaseCommand):
-    help = ("批量解除亲情账户绑定和家庭共济授权(死亡、离婚、参保终止、本人申请、数据清理)。"
-            "分块提交,中断后重新运行同一命令即可继续,不会重复解除。")
+    help = gettext_lazy("批量解除亲情账户绑定和家庭共济授权(死亡、离婚、参保终止、本人申请、数据清理)。"
+                        "分块提交,中断后重新运行同一命令即可继续,不会重复解除。")
 
     def add_arguments(self, parser):
         what = parser.add_mutually_exclusive_group(required=True)
         what.add_argument("--csv", type=Path, metavar="FILE",
-                          help="参保人清单(列:id_number,可选 id_type、name):解除其全部关系")
+                          help=gettext_lazy("参保人清单(列:id_number,可选 id_type、name):解除其全部关系"))
         what.add_argument("--pairs", type=Path, metavar="FILE",
-                          help="两人清单(列:holder_id_number,member_id_number):只解除两人之间的关系")
-        what.add_argument("--deceased", action="store_true", help="已登记死亡且仍有关系的参保人")
+                          help=gettext_lazy("两人清单(列:holder_id_number,member_id_number):只解除两人之间的关系"))
+        what.add_argument("--deceased", action="store_true", help=gettext_lazy("已登记死亡且仍有关系的参保人"))
         what.add_argument("--insurance-terminated", action="store_true",
-                          help="参保状态为终止且仍有关系的参保人")
-        parser.add_argument("--region", metavar="CODE", help="只处理参保于该统筹区的参保人")
+                          help=gettext_lazy("参保状态为终止且仍有关系的参保人"))
+        parser.add_argument("--region", metavar="CODE", help=gettext_lazy("只处理参保于该统筹区的参保人"))
         parser.add_argument("--scope", choices=SCOPES, default="all",
-                            help="bindings 亲情账户、copay 家庭共济、all 两者(默认)")
-        parser.add_argument("--reason", required=True, choices=REASONS, help="解除原因(记入历史)")
-        parser.add_argument("--operator", required=True, help="经办人用户名(记入历史)")
-        parser.add_argument("--dry-run", action="store_true", help="只统计和生成报告,不做任何修改")
+                            help=gettext_lazy("bindings 亲情账户、copay 家庭共济、all 两者(默认)"))
+        parser.add_argument("--reason", required=True, choices=REASONS, help=gettext_lazy("解除原因(记入历史)"))
+        parser.add_argument("--operator", required=True, help=gettext_lazy("经办人用户名(记入历史)"))
+        parser.add_argument("--dry-run", action="store_true", help=gettext_lazy("只统计和生成报告,不做任何修改"))
         parser.add_argument("--report", type=Path, metavar="FILE",
-                            help="结果报告 CSV(UTF-8 带 BOM,可直接用 Excel 打开)")
+                            help=gettext_lazy("结果报告 CSV(UTF-8 带 BOM,可直接用 Excel 打开)"))
         parser.add_argument("--chunk-size", type=int, default=DEFAULT_CHUNK_SIZE,
-                            help=f"每个事务处理的关系数(默认 {DEFAULT_CHUNK_SIZE})")
+                            help=gettext_lazy("每个事务处理的关系数(默认 5000)"))
         parser.add_argument("--pause", type=float, default=0.0,
-                            help="每个事务后暂停的秒数(为窗口业务让出数据库)")
+                            help=gettext_lazy("每个事务后暂停的秒数(为窗口业务让出数据库)"))
+        parser.add_argument("--workers", type=int, default=1,
+                            help=gettext_lazy("--deceased / --insurance-terminated:同时处理事务的"
+                                              "数据库连接数(仅 PostgreSQL,默认 1)"))
 
     def handle(self, *args, **options):
         actor = self._operator(options["operator"], options["scope"])
@@ -75,8 +79,9 @@ class Command(BaseCommand):
             if region is None:
                 raise CommandError(_("统筹区“%(code)s”不存在。") % {"code": options["region"]},
                                    returncode=2)
-        if options["chunk_size"] < 1 or options["pause"] < 0:
-            raise CommandError(_("--chunk-size 须为正整数,--pause 不能为负数。"), returncode=2)
+        if options["chunk_size"] < 1 or options["pause"] < 0 or not 1 <= options["workers"] <= 8:
+            raise CommandError(_("--chunk-size 须为正整数,--pause 不能为负数,--workers 为 1 到 8。"),
+                               returncode=2)
         selection = self._selection(options)
         report = _Report(options["report"]) if options["report"] else None
         bar = tqdm(desc=_("批量解除"), unit=_("条"), file=self.stderr._out, dynamic_ncols=True,
@@ -87,6 +92,7 @@ class Command(BaseCommand):
                 scope=options["scope"], region=region, dry_run=options["dry_run"],
                 chunk_size=options["chunk_size"], pause=options["pause"],
                 report=report.write if report else None, progress=bar,
+                workers=options["workers"],
             )
         except DatabaseError as exc:
             raise CommandError(
@@ -137,8 +143,9 @@ class Command(BaseCommand):
 
 
 class _Report:
-    HEADER = ["行号", "结果代码", "结果", "类型", "关系ID", "绑定人/授权人证件号码",
-              "被绑定人/共济人证件号码", "统筹区", "原状态", "现状态", "说明"]
+    HEADER = [gettext_noop(h) for h in (
+        "行号", "结果代码", "结果", "类型", "关系ID", "绑定人/授权人证件号码",
+        "被绑定人/共济人证件号码", "统筹区", "原状态", "现状态", "说明")]
 
     def __init__(self, path: Path) -> None:
         try:
@@ -149,11 +156,14 @@ class _Report:
         self.writer = csv.writer(self.handle)
         self.writer.writerow([_(h) for h in self.HEADER])
         self.count = 0
+        # Translated once: a report can have a million rows.
+        self.outcome_labels = {o.value: str(o.label) for o in Outcome}
+        self.kind_labels = {k: _(v) for k, v in KIND_LABELS.items()}
 
     def write(self, row: ReportRow) -> None:
         self.writer.writerow([
-            row.line or "", row.outcome, str(Outcome(row.outcome).label),
-            _(KIND_LABELS[row.kind]) if row.kind else "", row.link_id or "",
+            row.line or "", row.outcome, self.outcome_labels[row.outcome],
+            self.kind_labels.get(row.kind, ""), row.link_id or "",
             excel_text(row.first_id), excel_text(row.second_id), row.region_code,
             row.old_status, row.new_status, excel_text(row.message),
         ])

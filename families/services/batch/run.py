@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime
 import itertools
+import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 
-from django.db import OperationalError, connection, models, transaction
+from django.db import OperationalError, connection, connections, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -71,13 +73,17 @@ def batch_unbind(
     pause: float = 0.0,
     report: Callable[[ReportRow], None] | None = None,
     progress: Progress | None = None,
+    workers: int = 1,
 ) -> BatchResult:
     """End the live links `selection` designates, in committed chunks, with one history
     row and one audit event per ended link. `region` narrows the selection to persons
     insured there. `administrative` (default: the reason is one of
     ADMINISTRATIVE_REASONS) skips the waiting period; co-pay with a pending settlement is
     ended only for reason 死亡. `report` receives one ReportRow per input row / link (after
-    its chunk committed); `progress` (a tqdm bar) advances per input row or link."""
+    its chunk committed); `progress` (a tqdm bar) advances per input row or link.
+    `workers` > 1 ends the chunks of the deceased / insurance-terminated selections on that
+    many database connections at once (PostgreSQL only; chunks are disjoint id ranges, so
+    they never wait for each other's row locks)."""
     if scope not in KINDS:
         raise ValueError(scope)
     if not (reason or "").strip():
@@ -87,7 +93,7 @@ def batch_unbind(
         administrative=reason in ADMINISTRATIVE_REASONS if administrative is None
         else administrative,
         dry_run=dry_run, chunk_size=max(1, chunk_size), pause=pause, report=report,
-        progress=progress,
+        progress=progress, workers=max(1, workers) if connection.vendor == "postgresql" else 1,
     )
     started = time.monotonic()
     run.select(selection)
@@ -107,11 +113,13 @@ class _Run:
     pause: float
     report: Callable[[ReportRow], None] | None
     progress: Progress | None
+    workers: int = 1
     result: BatchResult = field(default_factory=BatchResult)
     region_codes: dict[int, str] = field(default_factory=dict)
     _months: dict[tuple[str, int], int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        self._output_lock = threading.Lock()
         self.result.dry_run = self.dry_run
         self.region_codes = dict(Region.objects.values_list("pk", "code"))
         self.labels = {kind.key: kind.status_labels() for kind in (BINDING, COPAY)}
@@ -184,22 +192,27 @@ class _Run:
                     cursor.execute(f"SELECT count(*) FROM {table}")
                     total += cursor.fetchone()[0]
             self.set_total(total)
-            for kind, table in tables:
-                last = 0
-                while True:
-                    with connection.cursor() as cursor:
-                        cursor.execute(f"SELECT id FROM {table} WHERE id > %s ORDER BY id "
-                                       "LIMIT %s", [last, self.chunk_size])
-                        ids = [r[0] for r in cursor.fetchall()]
-                    if not ids:
-                        break
-                    self.chunk(kind, ids)
-                    self.advance(len(ids))
-                    last = ids[-1]
+            with _ChunkPool(self.workers) as pool:
+                for kind, table in tables:
+                    last = 0
+                    while True:
+                        with connection.cursor() as cursor:
+                            cursor.execute(f"SELECT id FROM {table} WHERE id > %s ORDER BY id "
+                                           "LIMIT %s", [last, self.chunk_size])
+                            ids = [r[0] for r in cursor.fetchall()]
+                        if not ids:
+                            break
+                        pool.run(self._chunk_and_advance, kind, ids)
+                        last = ids[-1]
         finally:
             with connection.cursor() as cursor:
                 for _kind, table in tables:
                     cursor.execute(f"DROP TABLE IF EXISTS {table}")
+
+    def _chunk_and_advance(self, kind: _Kind, ids: Sequence[int]) -> None:
+        self.chunk(kind, ids)
+        with self._output_lock:
+            self.advance(len(ids))
 
     def end_links(self, kind: _Kind, ids: Sequence[int],
                   lines: dict[int, int] | None = None) -> None:
@@ -334,8 +347,9 @@ class _Run:
             except OperationalError as exc:
                 if attempt >= 3 or not _is_deadlock(exc):
                     raise
-        for row in rows:
-            self.emit(row)
+        with self._output_lock:
+            for row in rows:
+                self.emit(row)
         if self.pause:
             time.sleep(self.pause)
 
@@ -474,3 +488,43 @@ class _Run:
                     "old": str(ApplicationStatus.PENDING.label),
                     "new": str(ApplicationStatus.WITHDRAWN.label)}],
             )
+
+
+class _ChunkPool:
+    """Runs chunks on `workers` threads, each with its own database connection, with at
+    most `workers` chunks in flight (memory stays flat). One worker runs inline."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self.executor = ThreadPoolExecutor(workers) if workers > 1 else None
+        self.pending: list[Future] = []
+
+    def __enter__(self) -> _ChunkPool:
+        return self
+
+    def run(self, fn: Callable, *args) -> None:
+        if self.executor is None:
+            fn(*args)
+            return
+        if len(self.pending) >= self.workers:
+            done, _not_done = wait(self.pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                self.pending.remove(future)
+                future.result()  # re-raise a worker's error here
+        self.pending.append(self.executor.submit(_in_own_connection, fn, *args))
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if self.executor is None:
+            return
+        try:
+            for future in self.pending:
+                future.result()
+        finally:
+            self.executor.shutdown(wait=True)
+
+
+def _in_own_connection(fn: Callable, *args) -> None:
+    try:
+        fn(*args)
+    finally:
+        connections.close_all()  # this worker thread's connection
