@@ -64,7 +64,7 @@ class Command(BaseCommand):
         parser.add_argument("--report", type=Path, metavar="FILE",
                             help=gettext_lazy("结果报告 CSV(UTF-8 带 BOM,可直接用 Excel 打开)"))
         parser.add_argument("--chunk-size", type=int, default=DEFAULT_CHUNK_SIZE,
-                            help=gettext_lazy("每个事务处理的关系数(默认 5000)"))
+                            help=gettext_lazy("每个事务处理的关系数(默认 10000)"))
         parser.add_argument("--pause", type=float, default=0.0,
                             help=gettext_lazy("每个事务后暂停的秒数(为窗口业务让出数据库)"))
         parser.add_argument("--workers", type=int, default=1,

@@ -16,7 +16,7 @@ REASONS = [DEATH, "离婚", "参保终止", "本人申请", "数据清理"]
 # Administrative unbinds ignore the region's waiting period (binding rule 10).
 ADMINISTRATIVE_REASONS = {DEATH, "离婚", "参保终止", "数据清理"}
 SCOPES = ("bindings", "copay", "all")
-DEFAULT_CHUNK_SIZE = 5000
+DEFAULT_CHUNK_SIZE = 10_000
 
 
 class Outcome(models.TextChoices):
