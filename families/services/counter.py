@@ -146,20 +146,31 @@ def _binding_precheck(*, holder: PersonRef, member: PersonRef, relationship: str
     return checks
 
 
-def _submit_binding(*, actor, hall, data: IntakeData, scans: Sequence[ValidScan],
-                    at: datetime.datetime, written: list[str], reason: str) -> Binding:
-    holder = resolve_person(data.holder, _(HOLDER))
-    member = resolve_person(data.member, _(MEMBER))
-    if holder.pk == member.pk:
-        raise RuleViolation("self_binding", _("绑定人与被绑定人须为不同的人。"))
-    region_check = _hall_region_check(hall, holder, member)
+def _register_proof(*, actor, hall, data: IntakeData, roles: tuple[str, str],
+                    reason: str) -> tuple[Person, KinshipProof]:
+    """The parties as the registry knows them and the kinship proof the clerk saw; the
+    hall may take the application only for a party insured in its region."""
+    applicant = resolve_person(data.holder, _(roles[0]))
+    relative = resolve_person(data.member, _(roles[1]))
+    if applicant.pk == relative.pk:
+        raise RuleViolation("self_binding", _("%(a)s与%(b)s须为不同的人。") % {
+            "a": _(roles[0]), "b": _(roles[1])})
+    region_check = _hall_region_check(hall, applicant, relative)
     if not region_check.passed:
         raise RuleViolation(region_check.code, region_check.message)
     proof = KinshipProof(
         proof_type=data.proof_type, document_number=data.proof_number.strip(),
-        person_a=holder, person_b=member, relationship=data.relationship, created_by=actor,
+        person_a=applicant, person_b=relative, relationship=data.relationship,
+        created_by=actor,
     )
     save_audited(proof, actor=actor, reason=reason, action="proof_register")
+    return relative, proof
+
+
+def _submit_binding(*, actor, hall, data: IntakeData, scans: Sequence[ValidScan],
+                    at: datetime.datetime, written: list[str], reason: str) -> Binding:
+    member, proof = _register_proof(actor=actor, hall=hall, data=data, roles=(HOLDER, MEMBER),
+                                    reason=reason)
     binding = binding_apply(
         actor=actor, holder=data.holder, member=data.member, relationship=data.relationship,
         channel=Channel.COUNTER, consent_method=consent_method_for(member, at), reason=reason,
@@ -184,19 +195,8 @@ def _copay_precheck(*, holder: PersonRef, member: PersonRef, relationship: str,
 
 def _submit_copay(*, actor, hall, data: IntakeData, scans: Sequence[ValidScan],
                   at: datetime.datetime, written: list[str], reason: str) -> CoPayAuthorization:
-    authorizer = resolve_person(data.holder, _(AUTHORIZER))
-    beneficiary = resolve_person(data.member, _(BENEFICIARY))
-    if authorizer.pk == beneficiary.pk:
-        raise RuleViolation("self_binding", _("授权人与共济人须为不同的人。"))
-    region_check = _hall_region_check(hall, authorizer, beneficiary)
-    if not region_check.passed:
-        raise RuleViolation(region_check.code, region_check.message)
-    proof = KinshipProof(
-        proof_type=data.proof_type, document_number=data.proof_number.strip(),
-        person_a=authorizer, person_b=beneficiary, relationship=data.relationship,
-        created_by=actor,
-    )
-    save_audited(proof, actor=actor, reason=reason, action="proof_register")
+    _beneficiary, proof = _register_proof(actor=actor, hall=hall, data=data,
+                                          roles=(AUTHORIZER, BENEFICIARY), reason=reason)
     authorization = copay_apply(
         actor=actor, authorizer=data.holder, beneficiary=data.member,
         relationship=data.relationship, channel=Channel.COUNTER,
