@@ -9,7 +9,7 @@ from accounts.audit_admin import AuditEventAdmin
 from accounts.audit_log import record_access_event
 from accounts.history_admin import ReadOnlyHistoryAdmin
 from accounts.models import AuditAction, AuditEvent, Region, ServiceHall, User
-from accounts.scoping import RegionScopedAdminMixin
+from accounts.scoping import RegionScopedAdminMixin, scope_to_region, sees_all_regions
 
 admin.site.site_header = _("医保经办大厅业务管理系统")
 admin.site.site_title = _("医保经办大厅")
@@ -77,6 +77,16 @@ class AccessAttemptAdmin(AxesAccessAttemptAdmin):
     date_hierarchy = None
     search_fields = ["=username"]
     actions = []
+
+    def get_queryset(self, request):
+        # Region scoping by the locked username: a supervisor sees (and may lift) the locks
+        # of his own region's staff; names that are no staff account only staff who see
+        # every region.
+        qs = super().get_queryset(request)
+        if sees_all_regions(request.user):
+            return qs
+        staff = scope_to_region(User.objects.all(), request.user, "hall__region")
+        return qs.filter(username__in=staff.values("username"))
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False

@@ -102,3 +102,14 @@ def test_supervisor_sees_and_lifts_a_lock_and_the_unlock_is_audited(client):
 def test_clerk_cannot_see_locks(client):
     client.force_login(factories.clerk())
     assert client.get("/admin/axes/accessattempt/").status_code == 403
+
+
+def test_a_supervisor_sees_only_his_own_regions_locks(client):
+    clerk = factories.clerk()
+    for _ in range(5):
+        _login(client, clerk.username, "wrong")
+    attempt = AccessAttempt.objects.get(username=clerk.username)
+    client.force_login(factories.supervisor("hz_sup", "HZ01", "330100"))
+    assert clerk.username not in client.get("/admin/axes/accessattempt/").content.decode()
+    client.post(f"/admin/axes/accessattempt/{attempt.pk}/delete/", {"post": "yes"})
+    assert AccessAttempt.objects.filter(pk=attempt.pk).exists()

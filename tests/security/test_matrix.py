@@ -117,9 +117,9 @@ EXPECTED: dict[str, tuple] = {
     # --- sign-in records (django-axes): locks are lifted by supervisors / sysadmins
     "admin:axes_accessattempt_changelist": (LOGIN, 403, 200, 200, 403, 200),
     "admin:axes_accessattempt_add": _ADMIN_DENIED,
-    "admin:axes_accessattempt_change": (LOGIN, 403, 200, 200, 403, 200),
-    "admin:axes_accessattempt_delete": (LOGIN, 403, 200, 200, 403, 200),
-    "admin:axes_accessattempt_history": (LOGIN, 403, 200, 200, 403, 200),
+    "admin:axes_accessattempt_change": (LOGIN, 403, 200, 200, 403, INDEX),
+    "admin:axes_accessattempt_delete": (LOGIN, 403, 200, 200, 403, INDEX),
+    "admin:axes_accessattempt_history": (LOGIN, 403, 200, 200, INDEX, INDEX),
     "admin:axes_accesslog_changelist": _ADMIN_DENIED,
     "admin:axes_accesslog_add": _ADMIN_DENIED,
     "admin:axes_accesslog_change": _ADMIN_DENIED,

@@ -73,7 +73,8 @@ def build_world() -> World:
     now = timezone.now()
     common = {"ip_address": "127.0.0.1", "user_agent": "pytest", "http_accept": "*/*",
               "path_info": "/admin/login/", "attempt_time": now}
-    attempt = AccessAttempt.objects.create(username="someone", failures_since_start=1,
+    locked = f.clerk("m_locked")  # a home-region account that never signs in here
+    attempt = AccessAttempt.objects.create(username=locked.username, failures_since_start=1,
                                            get_data="", post_data="", **common)
     log = AccessLog.objects.create(username="m_clerk", **common)
     failure = AccessFailureLog.objects.create(username="someone", locked_out=False, **common)
