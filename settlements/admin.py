@@ -21,6 +21,7 @@ from accounts.admin_actions import bound_form, render_confirmation
 from accounts.admin_mixins import ReadOnlyAdminMixin, masked_id_column
 from accounts.errors import RuleViolation
 from accounts.history_admin import ReadOnlyHistoryAdmin
+from accounts.paginator import EstimatedCountPaginator
 from accounts.scoping import RegionScopedAdminMixin
 from config.db_router import replica_reads
 from families.admin.search import PersonSearchMixin, person_search_q
@@ -115,6 +116,7 @@ class PersonalAccountAdmin(RegionScopedAdminMixin, PersonSearchMixin, ReadOnlyAd
     ordering = ["-updated_at", "-id"]
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
+    paginator = EstimatedCountPaginator
     fields = ["holder", "insurance_status", "balance_yuan", "opened_at", "updated_at",
               "links", "recent_entries"]
     readonly_fields = fields
@@ -200,6 +202,7 @@ class LedgerEntryAdmin(RegionScopedAdminMixin, PersonSearchMixin, ReadOnlyAdminM
     ordering = ["-created_at", "-id"]
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
+    paginator = EstimatedCountPaginator
     fields = ["account", "kind", "amount_yuan", "balance_after_yuan", "period",
               "settlement_link", "beneficiary", "memo", "created_at", "created_by"]
     readonly_fields = fields
@@ -267,6 +270,7 @@ class SettlementAdmin(RegionScopedAdminMixin, ReadOnlyAdminMixin, ReadOnlyHistor
     ordering = ["-created_at", "-id"]
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
+    paginator = EstimatedCountPaginator
     search_help_text = _("输入机构结算流水号、完整证件号码或姓名前几个字。")
     actions = ["reverse_selected", "finalize_selected"]
     inlines = [SettlementLineInline]

@@ -70,6 +70,9 @@ class PersonalAccount(models.Model):
                 condition=models.Q(balance__gte=0), name="account_balance_gte_0"
             ),
         ]
+        indexes = [  # the admin's newest-first list
+            models.Index(fields=["-updated_at", "-id"], name="account_recent_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.person} {format_yuan(self.balance)}"
@@ -130,6 +133,7 @@ class Settlement(models.Model):
         indexes = [
             models.Index(fields=["beneficiary", "created_at"], name="settlement_benef_idx"),
             models.Index(fields=["status", "created_at"], name="settlement_status_idx"),
+            models.Index(fields=["-created_at", "-id"], name="settlement_recent_idx"),
         ]
 
     def __str__(self) -> str:
@@ -262,6 +266,7 @@ class LedgerEntry(models.Model):
         ]
         indexes = [
             models.Index(fields=["account", "created_at"], name="ledger_account_time_idx"),
+            models.Index(fields=["-created_at", "-id"], name="ledger_recent_idx"),
         ]
 
     def __str__(self) -> str:

@@ -230,5 +230,6 @@ def test_list_pages_use_a_constant_number_of_queries(
         factories.account(payer, 100)
         factories.active_copay(payer, patient)
         post(patient, 10)
-    with django_assert_max_num_queries(12):
+    # 13: on PostgreSQL the estimated-count paginator asks the planner for the row count.
+    with django_assert_max_num_queries(13):
         assert supervisor_client.get(url).status_code == 200
