@@ -20,3 +20,14 @@ class RuleViolation(ValidationError):
 
     def __str__(self) -> str:
         return f"[{self.rule_code}] {self.text}"
+
+
+def require_reason(reason: str) -> str:
+    """Every change of state says why (audit): the reason stripped and cut to the 200
+    characters the models keep, or `reason_required`."""
+    from django.utils.translation import gettext as _
+
+    reason = (reason or "").strip()
+    if not reason:
+        raise RuleViolation("reason_required", _("请填写办理原因。"))
+    return reason[:200]

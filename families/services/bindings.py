@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from accounts.audit import save_audited
-from accounts.errors import RuleViolation
+from accounts.errors import RuleViolation, require_reason
 from families import selectors
 from families.chinatime import add_months, china_date
 from families.choices import BindingStatus
@@ -184,7 +184,7 @@ def binding_approve(*, actor, binding: Binding, reason: str) -> Binding:
 
 def binding_reject(*, actor, binding: Binding, reason: str) -> Binding:
     """Reject a pending application; it then no longer counts toward any limit."""
-    _require_reason(reason)
+    require_reason(reason)
     with transaction.atomic():
         binding = _lock_binding(binding)
         _require_status(binding, BindingStatus.PENDING)
@@ -210,7 +210,7 @@ def binding_expire(*, actor, binding: Binding, reason: str) -> Binding:
 
 
 def _end_pending(binding: Binding, *, actor, reason: str, status: str, action: str) -> Binding:
-    _require_reason(reason)
+    require_reason(reason)
     with transaction.atomic():
         binding = _lock_binding(binding)
         _require_status(binding, BindingStatus.PENDING)
@@ -228,7 +228,7 @@ def binding_unbind(
     """Either side may unbind an active binding; nothing is deleted. Regions may forbid
     undoing a binding within N months of making it, unless the unbind is administrative
     (death, insurance terminated)."""
-    _require_reason(reason)
+    require_reason(reason)
     with transaction.atomic():
         binding = _lock_binding(binding)
         _require_status(binding, BindingStatus.ACTIVE)
@@ -259,8 +259,4 @@ def _check_unbind_not_too_early(binding: Binding, now: datetime.datetime) -> Non
             months=months, allowed_from=allowed_from,
         )
 
-
-def _require_reason(reason: str) -> None:
-    if not (reason or "").strip():
-        raise RuleViolation("reason_required", _("请填写办理原因。"))
 

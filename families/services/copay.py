@@ -11,14 +11,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from accounts.audit import save_audited
-from accounts.errors import RuleViolation
+from accounts.errors import RuleViolation, require_reason
 from families import selectors
 from families.chinatime import add_months, china_date
 from families.choices import CoPayStatus, InsuranceStatus
 from families.copay_rules import CoPayFacts, copay_checks
 from families.models import CoPayAuthorization, KinshipProof, Person
 from families.rules import OFFLINE_CONSENT, Check
-from families.services.bindings import _raise_first_failure, _require_reason, require_reviewer
+from families.services.bindings import _raise_first_failure, require_reviewer
 from families.services.identity import PersonRef, identity_check, resolve_person
 from families.services.locking import lock_persons
 
@@ -148,7 +148,7 @@ def copay_approve(*, actor, authorization: CoPayAuthorization, reason: str) -> C
 
 
 def copay_reject(*, actor, authorization: CoPayAuthorization, reason: str) -> CoPayAuthorization:
-    _require_reason(reason)
+    require_reason(reason)
     with transaction.atomic():
         authorization = _lock(authorization)
         _require_status(authorization, CoPayStatus.PENDING)
@@ -173,7 +173,7 @@ def copay_expire(*, actor, authorization: CoPayAuthorization,
 
 
 def _end_pending(authorization, *, actor, reason, status, action):
-    _require_reason(reason)
+    require_reason(reason)
     with transaction.atomic():
         authorization = _lock(authorization)
         _require_status(authorization, CoPayStatus.PENDING)
@@ -207,7 +207,7 @@ def copay_revoke(*, actor, authorization: CoPayAuthorization, reason: str,
     (an unfinished inpatient stay), except administrative revocation after a death."""
     from settlements.selectors import has_pending_settlements
 
-    _require_reason(reason)
+    require_reason(reason)
     with transaction.atomic():
         authorization = _lock(authorization)
         _require_status(authorization, CoPayStatus.ACTIVE, CoPayStatus.SUSPENDED)

@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import save_audited
-from accounts.errors import RuleViolation
+from accounts.errors import RuleViolation, require_reason
 from families import selectors
 from families.chinatime import age_on, china_date
 from families.choices import (
@@ -314,13 +314,6 @@ def next_application_number(hall, at: datetime.datetime) -> str:
 # --- operations -------------------------------------------------------------------------
 
 
-def _require_reason(reason: str) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise RuleViolation("reason_required", _("请填写办理原因。"))
-    return reason[:200]
-
-
 def _check_verification_record(data: IntakeData) -> None:
     if data.no_face_reason not in NoFaceReason.values:
         raise RuleViolation("no_face_reason_required", _("请选择无法刷脸认证的原因。"))
@@ -427,7 +420,7 @@ def application_approve(*, actor, application: CounterApplication,
 def application_reject(*, actor, application: CounterApplication,
                        reason: str) -> CounterApplication:
     """A supervisor other than the submitter rejects; the slot is freed."""
-    reason = _require_reason(reason)
+    reason = require_reason(reason)
     with transaction.atomic():
         application = _lock_application(application)
         _require_pending(application)
@@ -450,7 +443,7 @@ def _decide(application, *, actor, reason: str, status: str, action: str):
 def application_withdraw(*, actor, application: CounterApplication,
                          reason: str) -> CounterApplication:
     """The citizen changed his mind before review."""
-    reason = _require_reason(reason)
+    reason = require_reason(reason)
     if actor is None or not actor.has_perm(SUBMIT_PERMISSION):
         raise RuleViolation("permission_denied", _("只有窗口工作人员可以撤回申请。"))
     return _end(application, actor=actor, reason=reason, status=ApplicationStatus.WITHDRAWN,
@@ -460,7 +453,7 @@ def application_withdraw(*, actor, application: CounterApplication,
 def application_expire(*, actor, application: CounterApplication,
                        reason: str) -> CounterApplication:
     """The application waited longer than the region's application_expiry_days."""
-    reason = _require_reason(reason)
+    reason = require_reason(reason)
     return _end(application, actor=actor, reason=reason, status=ApplicationStatus.EXPIRED,
                 action="application_expire", operation="expire")
 

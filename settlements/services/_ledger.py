@@ -12,13 +12,6 @@ from accounts.errors import RuleViolation
 from settlements.models import LedgerEntry, PersonalAccount
 
 
-def require_reason(reason: str) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise RuleViolation("reason_required", _("请填写办理原因。"))
-    return reason[:200]
-
-
 def lock_accounts(*, person_ids: Iterable[int] = (), account_ids: Iterable[int] = ()
                   ) -> list[PersonalAccount]:
     """Lock accounts in primary-key order (the one fixed order every writer uses, so two

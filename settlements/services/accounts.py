@@ -7,14 +7,14 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from accounts.audit import save_audited
-from accounts.errors import RuleViolation
+from accounts.errors import RuleViolation, require_reason
 from families.idnumbers import mask_id_number, normalize_id_number
 from families.models import Person
 from settlements import rules
 from settlements.models import LedgerEntry, LedgerKind, PersonalAccount
 from settlements.money import to_money
 from settlements.selectors import allocation_for
-from settlements.services._ledger import append_entry, lock_accounts, require_reason
+from settlements.services._ledger import append_entry, lock_accounts
 
 
 def _raise(refusal: rules.Refusal | None) -> None:

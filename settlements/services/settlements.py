@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import save_audited
-from accounts.errors import RuleViolation
+from accounts.errors import RuleViolation, require_reason
 from families.chinatime import china_date
 from families.choices import CoPayStatus
 from families.models import CoPayAuthorization, Person
@@ -22,7 +22,7 @@ from settlements.models import (
     SettlementStatus,
 )
 from settlements.money import ZERO, to_money
-from settlements.services._ledger import append_entry, lock_accounts, require_reason
+from settlements.services._ledger import append_entry, lock_accounts
 
 
 def _raise(refusal: rules.Refusal | None) -> None:

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit_log import insert_events_from_history
-from accounts.errors import RuleViolation
+from accounts.errors import require_reason
 from accounts.models import Region
 from families import selectors
 from families.chinatime import add_months, china_date
@@ -86,10 +86,8 @@ def batch_unbind(
     they never wait for each other's row locks)."""
     if scope not in KINDS:
         raise ValueError(scope)
-    if not (reason or "").strip():
-        raise RuleViolation("reason_required", _("请填写办理原因。"))
     run = _Run(
-        actor=actor, reason=reason.strip(), kinds=KINDS[scope], region=region,
+        actor=actor, reason=require_reason(reason), kinds=KINDS[scope], region=region,
         administrative=reason in ADMINISTRATIVE_REASONS if administrative is None
         else administrative,
         dry_run=dry_run, chunk_size=max(1, chunk_size), pause=pause, report=report,
