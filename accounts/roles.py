@@ -64,6 +64,13 @@ _SYSADMIN = {
     "axes.delete_accessattempt",
     "accounts.view_auditevent",
     "accounts.export_auditevent",
+    # Channel partners of the API (channel_api): registered by system administrators only.
+    "channel_api.view_channelclient",
+    "channel_api.add_channelclient",
+    "channel_api.change_channelclient",
+    "channel_api.view_channelkey",
+    "channel_api.add_channelkey",
+    "channel_api.change_channelkey",
 }
 
 ROLE_PERMISSIONS: dict[str, set[str]] = {

@@ -4,6 +4,7 @@ Safe defaults serve the SQLite demo; production sets the variables documented in
 README ("Production") and `manage.py check --deploy` must stay clean.
 """
 
+import datetime
 from pathlib import Path
 
 import environ
@@ -35,9 +36,12 @@ INSTALLED_APPS = [
     "csp",
     "simple_history",
     "axes",
+    "rest_framework",
+    "drf_spectacular",
     "accounts",
     "families",
     "settlements",
+    "channel_api",
 ]
 
 MIDDLEWARE = [
@@ -240,6 +244,34 @@ AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
 LOGIN_URL = "admin:login"
+
+# --- Channel API (/api/channels/v1/, channel_api): signed JSON, no sessions, no CSRF ------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": [],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "channel_api.errors.exception_handler",
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "医保服务大厅 渠道接口 / Channel API",
+    "DESCRIPTION": "亲情账户与家庭共济的渠道接口(签名、幂等)。"
+                   "Signed, idempotent API for channel partners: see docs/channel-api.md.",
+    "VERSION": "1.0.0",
+    "SCHEMA_PATH_PREFIX": "/api/channels/v1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ChannelConsentMethodEnum": "channel_api.serializers.CHANNEL_CONSENT",
+        "FaceConsentMethodEnum": "channel_api.serializers.FACE_ONLY",
+    },
+}
+# A channel's face verification must be this recent when it applies (minutes).
+CHANNEL_FACE_MAX_AGE = datetime.timedelta(minutes=env.int("CHANNEL_FACE_MAX_AGE_MINUTES",
+                                                          default=30))
+CHANNEL_CLOCK_SKEW = datetime.timedelta(minutes=5)
 
 LOGGING = {
     "version": 1,

@@ -6,6 +6,7 @@ urlpatterns = [
     path("admin/counter/", include("families.urls")),
     path("admin/audit/", include("accounts.urls")),
     path("admin/", admin.site.urls),
+    path("api/channels/v1/", include("channel_api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
 ]

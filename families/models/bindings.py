@@ -5,9 +5,10 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from families.choices import BindingStatus, Channel, ConsentMethod, Relationship
+from families.models.evidence import ChannelEvidenceFields
 
 
-class Binding(models.Model):
+class Binding(ChannelEvidenceFields, models.Model):
     """亲情账户绑定: the holder may show the member's e-voucher. Never moves money."""
 
     # Single-column indexes on holder/member would duplicate the leading columns of the

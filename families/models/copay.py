@@ -7,9 +7,10 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from families.choices import Channel, ConsentMethod, CoPayStatus, Relationship
+from families.models.evidence import ChannelEvidenceFields
 
 
-class CoPayAuthorization(models.Model):
+class CoPayAuthorization(ChannelEvidenceFields, models.Model):
     """家庭共济授权: the authorizer lets the beneficiary spend his personal account."""
 
     authorizer = models.ForeignKey(

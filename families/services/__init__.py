@@ -22,6 +22,7 @@ from families.services.copay import (
     copay_sync_status,
     copay_withdraw,
 )
+from families.services.evidence import ChannelEvidence
 from families.services.identity import PersonRef, resolve_person
 from families.services.persons import (
     PersonData,
@@ -32,6 +33,7 @@ from families.services.persons import (
 )
 
 __all__ = [
+    "ChannelEvidence",
     "PersonData",
     "PersonRef",
     "binding_apply",

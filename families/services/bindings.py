@@ -16,6 +16,7 @@ from families.chinatime import add_months, china_date
 from families.choices import BindingStatus
 from families.models import Binding, KinshipProof, Person
 from families.rules import OFFLINE_CONSENT, BindingFacts, Check, binding_checks, first_failure
+from families.services.evidence import ChannelEvidence
 from families.services.identity import PersonRef, identity_check, resolve_person
 from families.services.locking import lock_persons
 
@@ -101,6 +102,7 @@ def binding_apply(
     *, actor, holder: PersonRef, member: PersonRef, relationship: str, channel: str,
     consent_method: str, reason: str, proof: KinshipProof | None = None,
     commitment_signed: bool = False, applied_at: datetime.datetime | None = None,
+    evidence: ChannelEvidence | None = None,
 ) -> Binding:
     """Apply for a binding. Face verification and the birth-registry exemption make it
     active at once; offline consent (counter, guardian) leaves it pending for review.
@@ -129,6 +131,7 @@ def binding_apply(
             applied_at=applied_at,
             applied_by=actor,
             decided_at=None if offline else applied_at,
+            **(evidence.fields() if evidence else {}),
         )
         save_audited(binding, actor=actor, reason=reason, action="binding_apply")
         return binding

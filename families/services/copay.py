@@ -19,6 +19,7 @@ from families.copay_rules import CoPayFacts, copay_checks
 from families.models import CoPayAuthorization, KinshipProof, Person
 from families.rules import OFFLINE_CONSENT, Check
 from families.services.bindings import _raise_first_failure, require_reviewer
+from families.services.evidence import ChannelEvidence
 from families.services.identity import PersonRef, identity_check, resolve_person
 from families.services.locking import lock_persons
 
@@ -74,7 +75,7 @@ def copay_apply(
     *, actor, authorizer: PersonRef, beneficiary: PersonRef, relationship: str, channel: str,
     consent_method: str, reason: str, reserve: Decimal = Decimal("0.00"),
     proof: KinshipProof | None = None, commitment_signed: bool = False,
-    applied_at: datetime.datetime | None = None,
+    applied_at: datetime.datetime | None = None, evidence: ChannelEvidence | None = None,
 ) -> CoPayAuthorization:
     """Face verification on a channel makes the authorization active at once; offline
     counter verification leaves it pending for a different supervisor."""
@@ -98,6 +99,7 @@ def copay_apply(
             status=CoPayStatus.PENDING if offline else CoPayStatus.ACTIVE,
             applied_at=applied_at, applied_by=actor,
             decided_at=None if offline else applied_at,
+            **(evidence.fields() if evidence else {}),
         )
         save_audited(authorization, actor=actor, reason=reason, action="copay_apply")
         return authorization

@@ -27,7 +27,7 @@ from tests.security.world import PASSWORD, ROLES, build_world
 pytestmark = pytest.mark.django_db
 
 LOGIN, INDEX, REDIRECT = "login", "index", "redirect"
-APP_LABELS = ("auth", "axes", "accounts", "families", "settlements")
+APP_LABELS = ("auth", "axes", "accounts", "families", "settlements", "channel_api")
 
 # Roles, in this order: anon, clerk, supervisor, sysadmin, other_clerk, other_supervisor.
 _ADMIN_DENIED = (LOGIN, 403, 403, 403, 403, 403)
@@ -68,6 +68,7 @@ EXPECTED: dict[str, tuple] = {
     "admin:app_list:accounts": (LOGIN, 200, 200, 200, 200, 200),
     "admin:app_list:families": (LOGIN, 200, 200, 200, 200, 200),
     "admin:app_list:settlements": (LOGIN, 404, 200, 404, 404, 200),
+    "admin:app_list:channel_api": (LOGIN, 404, 404, 200, 404, 404),
     # the application's admin page forwards to its counter page (same region only)
     "admin:families_counterapplication_change": (LOGIN, REDIRECT, REDIRECT, REDIRECT, 404, 404),
     "admin:(?P<url>.*)$": (LOGIN, 404, 404, 404, 404, 404),
@@ -151,8 +152,15 @@ EXPECTED: dict[str, tuple] = {
            ("families", "copayauthorization"), ("families", "counterapplication"),
            ("families", "person"), ("families", "regionpolicy"), ("families", "kinshipproof"),
            ("settlements", "personalaccount"), ("settlements", "ledgerentry"),
-           ("settlements", "settlement"),
+           ("settlements", "settlement"), ("channel_api", "channelclient"),
        )},
+    # --- channel clients of the API: system administrators only
+    "admin:channel_api_channelclient_changelist": (LOGIN, 403, 403, 200, 403, 403),
+    "admin:channel_api_channelclient_add": (LOGIN, 403, 403, 200, 403, 403),
+    "admin:channel_api_channelclient_change": (LOGIN, 403, 403, 200, 403, 403),
+    "admin:channel_api_channelclient_delete": _ADMIN_DENIED,
+    "admin:channel_api_channelclient_history": (LOGIN, 403, 403, 200, 403, 403),
+    "admin:channel_api_channelclient_simple_history": (LOGIN, 403, 403, 200, 403, 403),
     "admin:families_binding_simple_history": (LOGIN, 200, 200, 403, 404, 404),
     "admin:families_binding_history": (LOGIN, 200, 200, 403, 404, 404),
     "admin:families_copayauthorization_history": (LOGIN, 200, 200, 403, 404, 404),

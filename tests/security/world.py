@@ -97,6 +97,7 @@ def build_world() -> World:
         "settlements_personalaccount": account,
         "settlements_ledgerentry": LedgerEntry.objects.filter(account=account).first(),
         "settlements_settlement": settlement,
+        "channel_api_channelclient": _channel_client(),
     }
     assert all(objects.values()), objects
     history_ids = {
@@ -111,3 +112,10 @@ def build_world() -> World:
     return World(users=users, objects=objects, history_ids=history_ids,
                  application=application, scan=scan, person=holder, hz_person=hz_holder,
                  hz_application=hz_application)
+
+
+def _channel_client():
+    from channel_api.services import channel_client_register
+
+    return channel_client_register(actor=None, code="matrix-01", name="矩阵渠道",
+                                   kind="wechat", reason="测试数据")

@@ -1,0 +1,191 @@
+"""Request and response shapes of /api/channels/v1/. Every field is described in Chinese
+and English (the schema at /api/channels/v1/schema/ shows both)."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from families.choices import ConsentMethod, IdType, Relationship
+from families.services import ChannelEvidence, PersonRef
+
+REQUEST_NUMBER_RE = r"^[A-Za-z0-9_-]{1,64}$"
+CHANNEL_CONSENT = [
+    (ConsentMethod.FACE.value, ConsentMethod.FACE.label),
+    (ConsentMethod.BIRTH_EXEMPTION.value, ConsentMethod.BIRTH_EXEMPTION.label),
+]
+FACE_ONLY = [CHANNEL_CONSENT[0]]
+MAX_ID = 2**63 - 1
+
+
+def _h(zh: str, en: str) -> str:
+    return f"{zh} / {en}"
+
+
+class PersonRefSerializer(serializers.Serializer):
+    id_type = serializers.ChoiceField(
+        choices=IdType.choices, default=IdType.RESIDENT_ID,
+        help_text=_h("证件类型", "ID document type"))
+    id_number = serializers.CharField(
+        max_length=32, trim_whitespace=True,
+        help_text=_h("证件号码(与参保登记一致)", "ID number as registered"))
+    name = serializers.CharField(
+        max_length=50, help_text=_h("姓名(与参保登记完全一致)", "name exactly as registered"))
+
+
+def person_ref(data: dict) -> PersonRef:
+    return PersonRef(id_type=data["id_type"], id_number=data["id_number"], name=data["name"])
+
+
+class BindingPairSerializer(serializers.Serializer):
+    holder = PersonRefSerializer(help_text=_h("绑定人", "holder (who will show the e-voucher)"))
+    member = PersonRefSerializer(help_text=_h("被绑定人", "member (whose e-voucher is shown)"))
+    relationship = serializers.ChoiceField(
+        choices=Relationship.choices,
+        help_text=_h("被绑定人是绑定人的(关系)", "the member is the holder's (relationship)"))
+    consent_method = serializers.ChoiceField(
+        choices=CHANNEL_CONSENT, default=ConsentMethod.FACE,
+        help_text=_h("核验方式:渠道刷脸或出生登记免材料",
+                     "consent: face verification on the channel or birth-registry exemption"))
+
+
+class CoPayPairSerializer(serializers.Serializer):
+    authorizer = PersonRefSerializer(help_text=_h("授权人(职工医保)", "authorizer (employee insurance)"))
+    beneficiary = PersonRefSerializer(help_text=_h("共济人", "beneficiary"))
+    relationship = serializers.ChoiceField(
+        choices=Relationship.choices,
+        help_text=_h("共济人是授权人的(关系)", "the beneficiary is the authorizer's (relationship)"))
+    reserve = serializers.DecimalField(
+        max_digits=12, decimal_places=2, min_value=Decimal("0"), default=Decimal("0.00"),
+        coerce_to_string=True,
+        help_text=_h("授权人预留金额(元)", "amount (yuan) the authorizer keeps for himself"))
+    consent_method = serializers.ChoiceField(
+        choices=FACE_ONLY, default=ConsentMethod.FACE,
+        help_text=_h("核验方式:渠道刷脸", "consent: face verification on the channel"))
+
+
+class WriteMixin(serializers.Serializer):
+    request_number = serializers.RegexField(
+        REQUEST_NUMBER_RE, max_length=64,
+        help_text=_h("渠道请求编号(幂等键,同一编号同一请求体返回首次结果)",
+                     "channel request number (idempotency key)"))
+
+
+class EvidenceMixin(WriteMixin):
+    face_verification_ref = serializers.CharField(
+        max_length=64, required=False, allow_blank=True, default="",
+        help_text=_h("刷脸认证流水号(刷脸时必填)", "face-verification reference (required for face)"))
+    face_verified_at = serializers.DateTimeField(
+        required=False, allow_null=True, default=None,
+        help_text=_h("刷脸认证时间(ISO 8601,刷脸时必填)",
+                     "face-verification time (ISO 8601, required for face)"))
+
+    def validate(self, attrs):
+        if attrs.get("consent_method") == ConsentMethod.FACE:
+            errors = {}
+            if not attrs.get("face_verification_ref"):
+                errors["face_verification_ref"] = [_("刷脸办理须提供刷脸认证流水号。")]
+            at = attrs.get("face_verified_at")
+            max_age = settings.CHANNEL_FACE_MAX_AGE
+            now = timezone.now()
+            if at is None:
+                errors["face_verified_at"] = [_("刷脸办理须提供刷脸认证时间。")]
+            elif not (now - max_age <= at <= now + settings.CHANNEL_CLOCK_SKEW):
+                errors["face_verified_at"] = [
+                    _("刷脸认证时间须在最近 %(minutes)s 分钟内。")
+                    % {"minutes": int(max_age.total_seconds() // 60)}]
+            if errors:
+                raise serializers.ValidationError(errors)
+        return attrs
+
+    def evidence(self) -> ChannelEvidence:
+        d = self.validated_data
+        return ChannelEvidence(request_number=d["request_number"],
+                               face_verification_ref=d.get("face_verification_ref", ""),
+                               face_verified_at=d.get("face_verified_at"))
+
+
+class BindingApplySerializer(EvidenceMixin, BindingPairSerializer):
+    pass
+
+
+class CoPayApplySerializer(EvidenceMixin, CoPayPairSerializer):
+    pass
+
+
+class EndLinkSerializer(WriteMixin):
+    requested_by = PersonRefSerializer(
+        help_text=_h("申请人(须为该关系的一方)", "requesting person (one side of the link)"))
+    reason = serializers.CharField(max_length=200, help_text=_h("原因", "reason"))
+
+
+class UnbindSerializer(EndLinkSerializer):
+    binding_id = serializers.IntegerField(min_value=1, max_value=MAX_ID,
+                                          help_text=_h("绑定编号", "binding id"))
+
+
+class RevokeSerializer(EndLinkSerializer):
+    authorization_id = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, help_text=_h("共济授权编号", "co-pay authorization id"))
+
+
+class LinksQuerySerializer(serializers.Serializer):
+    person = PersonRefSerializer(help_text=_h("参保人", "insured person"))
+
+
+# --- responses (documentation of what the views return) ----------------------------------
+
+
+class ErrorSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text=_h("稳定错误代码", "stable error code"))
+    message = serializers.CharField(help_text=_h("中文说明(含数字)", "message with the figures"))
+    figures = serializers.DictField(help_text=_h("相关数字", "the figures of the rule"))
+
+
+class CheckSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text=_h("规则代码", "rule code"))
+    passed = serializers.BooleanField(help_text=_h("是否通过", "passed"))
+    message = serializers.CharField(help_text=_h("说明", "message"))
+    figures = serializers.DictField(help_text=_h("数字", "figures"))
+
+
+class EligibilitySerializer(serializers.Serializer):
+    eligible = serializers.BooleanField(help_text=_h("全部规则通过", "every rule passed"))
+    checks = CheckSerializer(many=True, help_text=_h("逐条规则结果", "each rule's result"))
+
+
+class PartySerializer(serializers.Serializer):
+    masked_id_number = serializers.CharField(help_text=_h("脱敏证件号码", "masked ID number"))
+    evoucher_activated = serializers.BooleanField(
+        help_text=_h("医保电子凭证已激活", "e-voucher activated"))
+    evoucher_activated_at = serializers.DateTimeField(
+        allow_null=True, help_text=_h("电子凭证激活时间", "e-voucher activation time"))
+
+
+class LinkSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["binding", "copay"],
+                                   help_text=_h("亲情账户绑定或家庭共济授权", "binding or co-pay"))
+    id = serializers.IntegerField(help_text=_h("编号", "id"))
+    status = serializers.CharField(help_text=_h("状态", "status"))
+    relationship = serializers.CharField(help_text=_h("关系", "relationship"))
+    channel = serializers.CharField(help_text=_h("办理渠道", "channel"))
+    channel_request_number = serializers.CharField(
+        help_text=_h("渠道请求编号", "channel request number"))
+    applied_at = serializers.DateTimeField(help_text=_h("申请时间", "applied at"))
+    from_person = PartySerializer(help_text=_h("绑定人/授权人", "holder / authorizer"))
+    to_person = PartySerializer(help_text=_h("被绑定人/共济人", "member / beneficiary"))
+    usable = serializers.BooleanField(
+        help_text=_h("可用(生效且被绑定人电子凭证已激活)",
+                     "usable (active and the member's e-voucher activated)"))
+
+
+class LinksSerializer(serializers.Serializer):
+    person = PartySerializer(help_text=_h("参保人", "the person"))
+    links = LinkSerializer(many=True, help_text=_h("生效中的关系(双方向)", "live links, both sides"))
+
+
+class PingSerializer(serializers.Serializer):
+    ok = serializers.BooleanField(help_text=_h("签名有效", "signature valid"))
+    channel = serializers.CharField(help_text=_h("渠道编号", "channel code"))
