@@ -38,7 +38,10 @@ A pending counter application whose binding or authorization is withdrawn here i
 withdrawn with it (history and audit event too), as ``person_record_death`` does.
 
 Modules: ``types`` (selections, outcomes, report rows, the two kinds of link), ``sql``
-(set-based statements for PostgreSQL and SQLite), ``run`` (the chunked run).
+(set-based statements for PostgreSQL and SQLite), ``run`` (the service, selections and
+output), ``rows`` (CSV rows), ``chunk`` (one committed chunk), ``pool`` (chunks on
+several connections), ``floor`` (the database's floor for the benchmark), ``jobs`` (batch
+jobs from the browser, run on the task queue).
 """
 
 from families.services.batch.run import batch_unbind

@@ -1,0 +1,179 @@
+"""One chunk of a batch unbind: lock, decide, write (UPDATE ... RETURNING, history rows,
+audit events), in one transaction."""
+
+from __future__ import annotations
+
+import datetime
+import itertools
+import time
+from collections.abc import Sequence
+from dataclasses import replace
+
+from django.db import OperationalError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.audit_log import insert_events_from_history
+from families import selectors
+from families.chinatime import add_months, china_date
+from families.choices import ApplicationStatus
+from families.idnumbers import mask_id_number
+from families.models import Person
+from families.services.batch.sql import _filter_ids, _in, _is_deadlock, update_with_history
+from families.services.batch.types import BINDING, COPAY, DEATH, Outcome, ReportRow, _Kind
+
+
+class ChunkMixin:
+    """chunk() of `_Run` (run.py): everything one committed chunk does."""
+
+    def chunk(self, kind: _Kind, ids: Sequence[int], lines: dict[int, int] | None = None
+              ) -> None:
+        for attempt in itertools.count(1):
+            try:
+                with transaction.atomic():
+                    rows = self._decide(kind, self._lock(kind, ids), lines or {})
+                break
+            except OperationalError as exc:
+                if attempt >= 3 or not _is_deadlock(exc):
+                    raise
+        with self._output_lock:
+            for row in rows:
+                self.emit(row)
+        if self.pause:
+            time.sleep(self.pause)
+
+    def _lock(self, kind: _Kind, ids: Sequence[int]) -> list[tuple]:
+        """(id, status, region id, first ID number, second ID number) of the chunk's
+        links, locked in primary-key order (not in a dry run; SQLite has no row locks,
+        its IMMEDIATE transactions hold the database lock instead)."""
+        qn = connection.ops.quote_name
+        person = qn(Person._meta.db_table)
+        where, params = _in("l.id", ids)
+        lock = " FOR UPDATE OF l" if connection.features.has_select_for_update_of \
+            and not self.dry_run else ""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT l.id, l.status, a.insured_region_id, a.id_number, b.id_number "
+                f"FROM {qn(kind.model._meta.db_table)} l "
+                f"JOIN {person} a ON a.id = l.{qn(kind.first + '_id')} "
+                f"JOIN {person} b ON b.id = l.{qn(kind.second + '_id')} "
+                f"WHERE {where} ORDER BY l.id{lock}", params)
+            return cursor.fetchall()
+
+    def _decide(self, kind: _Kind, rows: list[tuple], lines: dict[int, int]) -> list[ReportRow]:
+        labels = self.labels[kind.key]
+        live = [r[0] for r in rows if r[1] in kind.checked]
+        pending = self._pending_settlements(kind, live)
+        too_early = {} if self.administrative else self._too_early(kind, live)
+        now = timezone.now()
+        report: dict[int, ReportRow] = {}
+        to_end: dict[str, list[int]] = {}
+        ended_outcome = Outcome.WOULD_END if self.dry_run else Outcome.ENDED
+        for pk, status, region_id, first, second in rows:
+            old = labels.get(status, status)
+            base = (lines.get(pk), kind.key, pk, mask_id_number(first), mask_id_number(second),
+                    self.region_codes.get(region_id, ""), old)
+            if status not in kind.transitions:
+                report[pk] = ReportRow(Outcome.ALREADY_ENDED, *base, old, _(
+                    "当前状态为“%(status)s”,无需解除。") % {"status": old})
+            elif pk in pending:
+                report[pk] = ReportRow(Outcome.SKIPPED_PENDING_SETTLEMENT, *base, old, _(
+                    "该共济授权尚有未结算的医疗费用(如住院未出院结算),结算完成后方可撤销。"))
+            elif pk in too_early:
+                report[pk] = ReportRow(Outcome.SKIPPED_TOO_EARLY, *base, old, too_early[pk])
+            else:
+                report[pk] = ReportRow(ended_outcome, *base, labels[kind.transitions[status][0]])
+                to_end.setdefault(status, []).append(pk)
+        if not self.dry_run:
+            for status, pks in to_end.items():
+                ended = set(self._write(kind, status, pks, now))
+                for pk in pks:
+                    if pk not in ended:  # cannot happen under the row lock; never lie
+                        report[pk] = replace(report[pk], outcome=Outcome.ALREADY_ENDED)
+        return list(report.values())
+
+    def _pending_settlements(self, kind: _Kind, ids: list[int]) -> set[int]:
+        if kind is not COPAY or not ids or self.reason == DEATH:
+            return set()
+        from settlements.models import SettlementLine, SettlementStatus
+
+        lines = SettlementLine.objects.filter(
+            amount__gt=0, settlement__status=SettlementStatus.PENDING)
+        return set(_filter_ids(lines, "authorization_id", ids).values_list(
+            "authorization_id", flat=True).distinct())
+
+    def _too_early(self, kind: _Kind, ids: list[int]) -> dict[int, str]:
+        """{id: message} of the links the region's waiting period still protects
+        (binding rule 10; only for a non-administrative reason)."""
+        out: dict[int, str] = {}
+        if not ids:
+            return out
+        rows = _filter_ids(kind.model.objects, "pk", ids).values_list(
+            "pk", f"{kind.first}__insured_region_id", "decided_at", "applied_at")
+        for pk, region_id, decided_at, applied_at in rows:
+            key = (kind.min_months, region_id)
+            if key not in self._months:
+                policy = selectors.policy_in_force(region_id, self.today)
+                self._months[key] = getattr(policy, kind.min_months)
+            months = self._months[key]
+            if not months:
+                continue
+            allowed_from = add_months(china_date(decided_at or applied_at), months)
+            if self.today >= allowed_from:
+                continue
+            if kind is BINDING:
+                text = _("本统筹区规定绑定满 %(months)s 个月后方可解绑,最早可于 %(date)s 解绑。")
+            else:
+                text = _("本统筹区规定授权满 %(months)s 个月后方可撤销,最早可于 %(date)s 撤销。")
+            out[pk] = text % {"months": months, "date": allowed_from.isoformat()}
+        return out
+
+    def _write(self, kind: _Kind, old_status: str, ids: list[int],
+               now: datetime.datetime) -> list[int]:
+        """UPDATE ... RETURNING, then the history rows, then their audit events."""
+        new_status, action = kind.transitions[old_status]
+        model = kind.model
+        where, params = _in("id", ids)
+        ended, history_ids = update_with_history(
+            model, {"status": new_status, "ended_at": now, "ended_by_id": self.actor.pk,
+                    "end_reason": self.reason[:200]},
+            f"{where} AND status = %s", [*params, old_status], now,
+            actor_id=self.actor.pk, reason=self.reason)
+        if not ended:
+            return []
+        status_field = model._meta.get_field("status")
+        labels = self.labels[kind.key]
+        insert_events_from_history(
+            _filter_ids(model.history.model.objects, "history_id", history_ids), action=action,
+            changes=[
+                {"field": "status", "verbose_name": str(status_field.verbose_name),
+                 "old": labels[old_status], "new": labels[new_status]},
+                {"field": "end_reason",
+                 "verbose_name": str(model._meta.get_field("end_reason").verbose_name),
+                 "old": "", "new": self.reason},
+            ],
+        )
+        if old_status == "pending":
+            self._withdraw_applications(kind, ended, now)
+        return ended
+
+    def _withdraw_applications(self, kind: _Kind, link_ids: list[int],
+                               now: datetime.datetime) -> None:
+        """A pending counter application whose binding/authorization was just withdrawn
+        leaves the review queue with it (withdrawn, with history and audit event)."""
+        from families.models import CounterApplication
+
+        where, params = _in(f"{kind.key}_id", link_ids)
+        closed, history_ids = update_with_history(
+            CounterApplication, {"status": "withdrawn"}, f"{where} AND status = %s",
+            [*params, "pending"], now, actor_id=self.actor.pk, reason=self.reason)
+        if closed:
+            insert_events_from_history(
+                _filter_ids(CounterApplication.history.model.objects, "history_id",
+                            history_ids),
+                action="application_withdraw",
+                changes=[{"field": "status", "verbose_name": str(
+                    CounterApplication._meta.get_field("status").verbose_name),
+                    "old": str(ApplicationStatus.PENDING.label),
+                    "new": str(ApplicationStatus.WITHDRAWN.label)}],
+            )
