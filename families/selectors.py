@@ -2,14 +2,22 @@
 
 import datetime
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from accounts.models import Region
-from families.chinatime import natural_month_bounds
+from families.chinatime import china_date, natural_month_bounds
 from families.choices import BINDING_COUNTS_MONTHLY, BINDING_HOLDS_SLOT, COPAY_HOLDS_SLOT
 from families.copay_rules import CoPayPolicy
-from families.models import Binding, CoPayAuthorization, KinshipProof, Person, RegionPolicy
+from families.models import (
+    Binding,
+    CalendarOverride,
+    CoPayAuthorization,
+    KinshipProof,
+    Person,
+    RegionPolicy,
+)
 from families.rules import BindingPolicy, PartyFacts, ProofFacts
+from families.workdays import WorkCalendar
 
 
 def policy_in_force(region: Region | int, on: datetime.date) -> RegionPolicy:
@@ -145,3 +153,37 @@ def personal_account_balance(person: Person):
     from settlements.models import PersonalAccount
 
     return PersonalAccount.objects.filter(person=person).values_list("balance", flat=True).first()
+
+
+def work_calendar(region: Region | int | None = None) -> WorkCalendar:
+    """The official calendar with the override table merged for one region (regional rows
+    win over national ones): one query, build it once per request or command."""
+    region_id = region.pk if isinstance(region, Region) else region
+    rows = CalendarOverride.objects.filter(
+        Q(region__isnull=True) | Q(region_id=region_id)
+    ).values_list("day", "is_working_day", "region_id")
+    overrides: dict[datetime.date, bool] = {}
+    national_years: set[int] = set()
+    for day, working, row_region in sorted(rows, key=lambda r: r[2] is not None):
+        overrides[day] = working
+        if row_region is None:
+            national_years.add(day.year)
+    return WorkCalendar(overrides=overrides, override_years=frozenset(national_years))
+
+
+def review_policy_for(applications) -> dict[int, RegionPolicy]:
+    """application pk → the policy version in force on its submission day (what its
+    receipt promised); one query for all the applications' regions."""
+    applications = list(applications)
+    region_ids = {a.hall.region_id for a in applications}
+    versions: dict[int, list[RegionPolicy]] = {}
+    for policy in RegionPolicy.objects.filter(region_id__in=region_ids).order_by(
+            "-effective_from"):
+        versions.setdefault(policy.region_id, []).append(policy)
+    found = {}
+    for a in applications:
+        day = china_date(a.submitted_at)
+        region_id = a.hall.region_id
+        found[a.pk] = next((p for p in versions.get(region_id, []) if p.effective_from <= day),
+                           RegionPolicy(region_id=region_id, effective_from=day))
+    return found

@@ -1,1 +1,1 @@
-from families.admin import bindings, copay, counter, persons, policy, proofs  # noqa: F401
+from families.admin import bindings, calendar, copay, counter, persons, policy, proofs  # noqa: F401

@@ -1,4 +1,5 @@
 from families.models.bindings import Binding
+from families.models.calendar import CalendarOverride
 from families.models.copay import CoPayAuthorization
 from families.models.counter import ApplicationSequence, CounterApplication
 from families.models.persons import Person
@@ -8,6 +9,7 @@ from families.models.proofs import KinshipProof, ProofScan
 __all__ = [
     "ApplicationSequence",
     "Binding",
+    "CalendarOverride",
     "CoPayAuthorization",
     "CounterApplication",
     "KinshipProof",

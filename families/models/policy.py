@@ -51,7 +51,12 @@ class RegionPolicy(models.Model):
         _("绑定后最短解绑月数"), default=0
     )
     application_expiry_days = models.PositiveSmallIntegerField(
-        _("线下申请待审核最长天数"), default=30, validators=[MinValueValidator(1)]
+        _("线下申请待审核最长工作日数"), default=30, validators=[MinValueValidator(1)],
+        help_text=_("按国家法定工作日(含调休)及本地工作日调整计算;超过后自动过期。"),
+    )
+    review_working_days = models.PositiveSmallIntegerField(
+        _("审核时限(工作日)"), default=3, validators=[MinValueValidator(1)],
+        help_text=_("受理回执承诺的审核期限;超过即在待审核队列中标为逾期。"),
     )
 
     # --- 家庭共济 co-pay

@@ -70,10 +70,8 @@ from families.services.copay import (
 )
 from families.services.identity import PersonRef, identity_check, resolve_person
 from families.services.scans import MAX_SCANS, ValidScan, delete_files, scan_validate, store_scans
-from families.workdays import add_working_days
 
 SUBMIT_PERMISSION = "families.add_counterapplication"
-REVIEW_WORKING_DAYS = 3  # DOMAIN.md: offline material review "等待3个工作日"
 # Checks the clerk completes in step 2 (verification record); step 1 does not show them.
 VERIFICATION_CODES = {"proof_required", "proof_mismatch", "commitment_required"}
 # Step 1 of a co-pay application also leaves out the consent check: the counter is it.
@@ -100,10 +98,6 @@ class IntakeData:
     proof_seen: bool = False
     commitment_signed: bool = False
     reserve: Decimal = Decimal("0.00")  # co-pay: kept for the authorizer's own use
-
-
-def review_due_date(application: CounterApplication) -> datetime.date:
-    return add_working_days(china_date(application.submitted_at), REVIEW_WORKING_DAYS)
 
 
 # --- consent and pre-check ----------------------------------------------------------------
@@ -469,9 +463,3 @@ def _end(application, *, actor, reason: str, status: str, action: str, operation
         save_audited(application, actor=actor, reason=reason, action=action)
         return application
 
-
-def expiry_cutoff(region_id: int, now: datetime.datetime) -> tuple[int, datetime.datetime]:
-    """(days, cut-off): pending applications of the region submitted before the cut-off
-    have waited longer than the policy in force today allows."""
-    days = selectors.policy_in_force(region_id, china_date(now)).application_expiry_days
-    return days, now - datetime.timedelta(days=days)

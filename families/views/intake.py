@@ -12,11 +12,10 @@ from families.choices import Relationship
 from families.forms_counter import FIELD_OF_CODE, PartiesForm, VerificationForm
 from families.idnumbers import mask_id_number
 from families.services.counter import (
-    REVIEW_WORKING_DAYS,
     application_precheck,
     application_submit,
-    review_due_date,
 )
+from families.services.deadlines import review_deadline
 from families.views.common import (
     ADD_APPLICATION,
     VIEW_APPLICATION,
@@ -93,6 +92,5 @@ def receipt(request, pk: int):
     application = get_object_or_404(applications_for(request.user), pk=pk)
     return render_admin(request, "counter/receipt.html", _("受理回执"), {
         "application": application,
-        "review_days": REVIEW_WORKING_DAYS,
-        "due": review_due_date(application),
+        "deadline": review_deadline(application),
     })

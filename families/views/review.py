@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from accounts.errors import RuleViolation
 from accounts.models import ServiceHall
 from accounts.scoping import scope_to_region
+from families import selectors
 from families.chinatime import china_date
 from families.choices import ApplicationStatus
 from families.forms_counter import LookupForm, QueueFilterForm, ReviewForm, WithdrawForm
@@ -17,8 +18,8 @@ from families.services.counter import (
     application_reject,
     application_review_checks,
     application_withdraw,
-    review_due_date,
 )
+from families.services.deadlines import review_deadline
 from families.views.common import (
     ADD_APPLICATION,
     REVIEW_APPLICATION,
@@ -28,7 +29,6 @@ from families.views.common import (
     render_admin,
     require_perm,
 )
-from families.workdays import working_days_between
 
 QUEUE_PAGE_SIZE = 25
 
@@ -47,15 +47,21 @@ def queue(request):
                      QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
     found = applications_for(request.user).in_bulk(list(page.object_list))
     today = china_date()
-    rows = [
-        {"application": a, "age": working_days_between(china_date(a.submitted_at), today),
-         "overdue": review_due_date(a) < today}
-        for a in (found[pk] for pk in page.object_list if pk in found)
-    ]
+    applications = [found[pk] for pk in page.object_list if pk in found]
+    policies = selectors.review_policy_for(applications)
+    calendars = {}
+    rows = []
+    for a in applications:
+        region_id = a.hall.region_id
+        if region_id not in calendars:
+            calendars[region_id] = selectors.work_calendar(region_id)
+        rows.append({"application": a, "deadline": review_deadline(
+            a, calendar=calendars[region_id], policy=policies[a.pk], today=today)})
     query = request.GET.copy()
     query.pop("page", None)
     return render_admin(request, "counter/queue.html", _("待审核"), {
         "filters": filters, "page": page, "rows": rows, "query": query.urlencode(),
+        "fallback": any(row["deadline"].fallback for row in rows),
     })
 
 
@@ -131,7 +137,7 @@ def detail(request, pk: int):
         "application": application,
         "history": _history(application),
         "pending": application.status == ApplicationStatus.PENDING,
-        "due": review_due_date(application),
+        "deadline": review_deadline(application),
     })
 
 

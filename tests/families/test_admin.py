@@ -115,7 +115,8 @@ def test_region_policy_is_edited_by_sysadmin_only_and_needs_a_reason(client):
         "region": region.pk, "effective_from": "2027-01-01", "holder_limit": 5,
         "member_limit": 6, "monthly_limit": 6, "binding_relationships": '["spouse"]',
         "face_verification_age": 16, "min_months_before_unbind": 0,
-        "application_expiry_days": 30, "copay_scope": "core", "copay_beneficiary_limit": 5,
+        "application_expiry_days": 30, "review_working_days": 3, "copay_scope": "core",
+        "copay_beneficiary_limit": 5,
         "copay_min_balance": "0", "copay_min_months_before_revoke": 0,
     }
     missing_reason = client.post("/admin/families/regionpolicy/add/", form)
@@ -125,6 +126,23 @@ def test_region_policy_is_edited_by_sysadmin_only_and_needs_a_reason(client):
     assert policy.effective_from == datetime.date(2027, 1, 1)
     record = policy.history.get()
     assert (record.history_user, record.history_change_reason) == (admin_user, "新政策")
+
+
+def test_calendar_overrides_are_kept_by_sysadmins_with_a_reason_in_history(client):
+    from families.models import CalendarOverride
+
+    client.force_login(f.supervisor())
+    assert client.get("/admin/families/calendaroverride/add/").status_code == 403
+    admin_user = f.sysadmin()
+    client.force_login(admin_user)
+    form = {"day": "2026-10-09", "is_working_day": "", "note": "地方假日"}
+    assert client.post("/admin/families/calendaroverride/add/", form).status_code == 200
+    assert not CalendarOverride.objects.exists()
+    client.post("/admin/families/calendaroverride/add/", {**form, "change_reason": "市政府通知"})
+    row = CalendarOverride.objects.get()
+    assert (row.day, row.is_working_day) == (datetime.date(2026, 10, 9), False)
+    record = row.history.get()
+    assert (record.history_user, record.history_change_reason) == (admin_user, "市政府通知")
 
 
 def test_person_page_links_to_the_audited_reveal_action(client, family):

@@ -366,10 +366,11 @@ def test_withdrawal_ends_the_application_when_the_binding_already_ended(clerk):
 
 
 def test_expire_command_ends_applications_older_than_the_policy_with_history(clerk, tmp_path):
+    # 30 working days: 60 calendar days are always more, 30 calendar days always fewer.
     operator = f.supervisor("night_operator")
     now = timezone.now()
-    old = f.counter_application(actor=clerk, at=now - datetime.timedelta(days=30, minutes=1))
-    fresh = f.counter_application(actor=clerk, at=now - datetime.timedelta(days=29))
+    old = f.counter_application(actor=clerk, at=now - datetime.timedelta(days=60))
+    fresh = f.counter_application(actor=clerk, at=now - datetime.timedelta(days=30))
     report = tmp_path / "report.jsonl"
     out = io.StringIO()
     call_command("expire_applications", "--operator", "night_operator",
@@ -381,7 +382,7 @@ def test_expire_command_ends_applications_older_than_the_policy_with_history(cle
     for row in (old.history.order_by("history_id").last(),
                 old.binding.history.order_by("history_id").last()):
         assert row.history_user == operator
-        assert row.history_change_reason == "超过 30 天未审核,自动过期"
+        assert row.history_change_reason == "超过 30 个工作日未审核,自动过期"
     assert "已过期 1 件" in out.getvalue()
     assert old.number in report.read_text(encoding="utf-8")
 
@@ -390,7 +391,7 @@ def test_expiry_follows_the_region_policy(clerk):
     f.supervisor("night_operator")
     f.policy("110100", application_expiry_days=10)
     app = f.counter_application(actor=clerk,
-                                at=timezone.now() - datetime.timedelta(days=11))
+                                at=timezone.now() - datetime.timedelta(days=30))
     call_command("expire_applications", "--operator", "night_operator", stdout=io.StringIO())
     app.refresh_from_db()
     assert app.status == ApplicationStatus.EXPIRED
@@ -399,7 +400,7 @@ def test_expiry_follows_the_region_policy(clerk):
 def test_expire_dry_run_changes_nothing(clerk):
     f.supervisor("night_operator")
     app = f.counter_application(actor=clerk,
-                                at=timezone.now() - datetime.timedelta(days=40))
+                                at=timezone.now() - datetime.timedelta(days=60))
     out = io.StringIO()
     call_command("expire_applications", "--operator", "night_operator", "--dry-run",
                  stdout=out)

@@ -153,6 +153,7 @@ EXPECTED: dict[str, tuple] = {
            ("families", "person"), ("families", "regionpolicy"), ("families", "kinshipproof"),
            ("settlements", "personalaccount"), ("settlements", "ledgerentry"),
            ("settlements", "settlement"), ("channel_api", "channelclient"),
+           ("families", "calendaroverride"),
        )},
     # --- channel clients of the API: system administrators only
     "admin:channel_api_channelclient_changelist": (LOGIN, 403, 403, 200, 403, 403),
@@ -161,6 +162,12 @@ EXPECTED: dict[str, tuple] = {
     "admin:channel_api_channelclient_delete": _ADMIN_DENIED,
     "admin:channel_api_channelclient_history": (LOGIN, 403, 403, 200, 403, 403),
     "admin:channel_api_channelclient_simple_history": (LOGIN, 403, 403, 200, 403, 403),
+    # --- working-day calendar overrides: system administrators only, never deleted
+    "admin:families_calendaroverride_changelist": (LOGIN, 403, 403, 200, 403, 403),
+    "admin:families_calendaroverride_add": (LOGIN, 403, 403, 200, 403, 403),
+    "admin:families_calendaroverride_change": (LOGIN, 403, 403, 200, 403, 403),
+    "admin:families_calendaroverride_delete": _ADMIN_DENIED,
+    "admin:families_calendaroverride_history": (LOGIN, 403, 403, 200, 403, 403),
     "admin:families_binding_simple_history": (LOGIN, 200, 200, 403, 404, 404),
     "admin:families_binding_history": (LOGIN, 200, 200, 403, 404, 404),
     "admin:families_copayauthorization_history": (LOGIN, 200, 200, 403, 404, 404),

@@ -13,6 +13,7 @@ from accounts import roles
 from accounts.models import AuditEvent, Region, ServiceHall, User
 from families.models import (
     Binding,
+    CalendarOverride,
     CoPayAuthorization,
     CounterApplication,
     KinshipProof,
@@ -98,6 +99,8 @@ def build_world() -> World:
         "settlements_ledgerentry": LedgerEntry.objects.filter(account=account).first(),
         "settlements_settlement": settlement,
         "channel_api_channelclient": _channel_client(),
+        "families_calendaroverride": CalendarOverride.objects.create(
+            day=datetime.date(2026, 12, 31), is_working_day=False, note="测试"),
     }
     assert all(objects.values()), objects
     history_ids = {

@@ -1,5 +1,6 @@
 """End pending counter applications that waited longer than their region's policy
-(`application_expiry_days`, default 30). Each one is expired through
+(`application_expiry_days`, default 30, counted in official working days: the State
+Council schedule with its make-up days plus the calendar override table). Each one is expired through
 `application_expire`, so the application and its binding get history rows with the
 operator and the reason. Re-running after a crash simply finds fewer pending rows."""
 
@@ -14,11 +15,12 @@ from accounts.errors import RuleViolation
 from accounts.models import Region
 from families.choices import ApplicationStatus
 from families.models import CounterApplication
-from families.services.counter import application_expire, expiry_cutoff
+from families.services.counter import application_expire
+from families.services.deadlines import expiry_cutoff
 
 
 class Command(BaseCommand):
-    help = "将超过统筹区政策规定天数仍未审核的窗口受理申请置为已过期(保留历史)。"
+    help = "将超过统筹区政策规定工作日数仍未审核的窗口受理申请置为已过期(保留历史)。"
 
     def add_arguments(self, parser):
         parser.add_argument("--operator", required=True, help="执行操作的工作人员登录名")
@@ -45,7 +47,7 @@ class Command(BaseCommand):
 
         results = []
         for application, days in tqdm(due, disable=dry_run or not due, unit="件"):
-            reason = f"超过 {days} 天未审核,自动过期"
+            reason = f"超过 {days} 个工作日未审核,自动过期"
             outcome = "would_expire" if dry_run else "expired"
             if not dry_run:
                 try:
