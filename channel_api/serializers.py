@@ -20,18 +20,55 @@ FACE_ONLY = [CHANNEL_CONSENT[0]]
 MAX_ID = 2**63 - 1
 
 
+class _Strict:
+    """JSON types as the schema says them: DRF would turn 0 into "0" or "7" into 7."""
+
+    json_types: tuple[type, ...] = (str,)
+    default_error_messages = {"type": _("类型错误 / wrong JSON type")}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, self.json_types) or isinstance(data, bool) and (
+                bool not in self.json_types):
+            self.fail("type")
+        return super().to_internal_value(data)
+
+
+class CharField(_Strict, serializers.CharField):
+    pass
+
+
+class RegexField(_Strict, serializers.RegexField):
+    pass
+
+
+class ChoiceField(_Strict, serializers.ChoiceField):
+    pass
+
+
+class DateTimeField(_Strict, serializers.DateTimeField):
+    pass
+
+
+class DecimalField(_Strict, serializers.DecimalField):
+    pass
+
+
+class IntegerField(_Strict, serializers.IntegerField):
+    json_types = (int,)
+
+
 def _h(zh: str, en: str) -> str:
     return f"{zh} / {en}"
 
 
 class PersonRefSerializer(serializers.Serializer):
-    id_type = serializers.ChoiceField(
+    id_type = ChoiceField(
         choices=IdType.choices, default=IdType.RESIDENT_ID,
         help_text=_h("证件类型", "ID document type"))
-    id_number = serializers.CharField(
+    id_number = CharField(
         max_length=32, trim_whitespace=True,
         help_text=_h("证件号码(与参保登记一致)", "ID number as registered"))
-    name = serializers.CharField(
+    name = CharField(
         max_length=50, help_text=_h("姓名(与参保登记完全一致)", "name exactly as registered"))
 
 
@@ -42,10 +79,10 @@ def person_ref(data: dict) -> PersonRef:
 class BindingPairSerializer(serializers.Serializer):
     holder = PersonRefSerializer(help_text=_h("绑定人", "holder (who will show the e-voucher)"))
     member = PersonRefSerializer(help_text=_h("被绑定人", "member (whose e-voucher is shown)"))
-    relationship = serializers.ChoiceField(
+    relationship = ChoiceField(
         choices=Relationship.choices,
         help_text=_h("被绑定人是绑定人的(关系)", "the member is the holder's (relationship)"))
-    consent_method = serializers.ChoiceField(
+    consent_method = ChoiceField(
         choices=CHANNEL_CONSENT, default=ConsentMethod.FACE,
         help_text=_h("核验方式:渠道刷脸或出生登记免材料",
                      "consent: face verification on the channel or birth-registry exemption"))
@@ -54,30 +91,30 @@ class BindingPairSerializer(serializers.Serializer):
 class CoPayPairSerializer(serializers.Serializer):
     authorizer = PersonRefSerializer(help_text=_h("授权人(职工医保)", "authorizer (employee insurance)"))
     beneficiary = PersonRefSerializer(help_text=_h("共济人", "beneficiary"))
-    relationship = serializers.ChoiceField(
+    relationship = ChoiceField(
         choices=Relationship.choices,
         help_text=_h("共济人是授权人的(关系)", "the beneficiary is the authorizer's (relationship)"))
-    reserve = serializers.DecimalField(
+    reserve = DecimalField(
         max_digits=12, decimal_places=2, min_value=Decimal("0"), default=Decimal("0.00"),
         coerce_to_string=True,
         help_text=_h("授权人预留金额(元)", "amount (yuan) the authorizer keeps for himself"))
-    consent_method = serializers.ChoiceField(
+    consent_method = ChoiceField(
         choices=FACE_ONLY, default=ConsentMethod.FACE,
         help_text=_h("核验方式:渠道刷脸", "consent: face verification on the channel"))
 
 
 class WriteMixin(serializers.Serializer):
-    request_number = serializers.RegexField(
+    request_number = RegexField(
         REQUEST_NUMBER_RE, max_length=64,
         help_text=_h("渠道请求编号(幂等键,同一编号同一请求体返回首次结果)",
                      "channel request number (idempotency key)"))
 
 
 class EvidenceMixin(WriteMixin):
-    face_verification_ref = serializers.CharField(
+    face_verification_ref = CharField(
         max_length=64, required=False, allow_blank=True, default="",
         help_text=_h("刷脸认证流水号(刷脸时必填)", "face-verification reference (required for face)"))
-    face_verified_at = serializers.DateTimeField(
+    face_verified_at = DateTimeField(
         required=False, allow_null=True, default=None,
         help_text=_h("刷脸认证时间(ISO 8601,刷脸时必填)",
                      "face-verification time (ISO 8601, required for face)"))
@@ -118,16 +155,16 @@ class CoPayApplySerializer(EvidenceMixin, CoPayPairSerializer):
 class EndLinkSerializer(WriteMixin):
     requested_by = PersonRefSerializer(
         help_text=_h("申请人(须为该关系的一方)", "requesting person (one side of the link)"))
-    reason = serializers.CharField(max_length=200, help_text=_h("原因", "reason"))
+    reason = CharField(max_length=200, help_text=_h("原因", "reason"))
 
 
 class UnbindSerializer(EndLinkSerializer):
-    binding_id = serializers.IntegerField(min_value=1, max_value=MAX_ID,
+    binding_id = IntegerField(min_value=1, max_value=MAX_ID,
                                           help_text=_h("绑定编号", "binding id"))
 
 
 class RevokeSerializer(EndLinkSerializer):
-    authorization_id = serializers.IntegerField(
+    authorization_id = IntegerField(
         min_value=1, max_value=MAX_ID, help_text=_h("共济授权编号", "co-pay authorization id"))
 
 
