@@ -15,6 +15,7 @@ from families.chinatime import age_on
 from families.choices import (
     ACCEPTED_PROOFS,
     INVERSE_RELATIONSHIP,
+    Channel,
     ConsentMethod,
     InsuranceStatus,
     ProofType,
@@ -82,6 +83,8 @@ class BindingFacts:
     member_month_count: int  # applied this natural month, pending/active/unbound
     pair_live_exists: bool
     proof: ProofFacts | None = None
+    # (channel, count) of the member's live bindings, largest first (all channels).
+    member_live_by_channel: tuple[tuple[str, int], ...] = ()
     commitment_signed: bool = False
 
 
@@ -115,6 +118,22 @@ def _limit_check(code: str, count: int, limit: int, template: str) -> Check:
         count < limit,
         template % {"count": count, "limit": limit},
         {"count": count, "limit": limit},
+    )
+
+
+def _member_limit_check(facts: BindingFacts) -> Check:
+    """Rule 2 counts every channel; the figures say how many came from which one:
+    "全部渠道 6 人,其中微信 3、窗口 2、支付宝 1"."""
+    count, limit = facts.member_live_count, facts.member_policy.member_limit
+    if not facts.member_live_by_channel:
+        return _limit_check("member_limit", count, limit,
+                            _("被绑定人已被绑定(含待审核,全部渠道)%(count)s 人,上限 %(limit)s 人"))
+    parts = "、".join(f"{Channel(channel).label} {n}" for channel, n in facts.member_live_by_channel)
+    return Check(
+        "member_limit", count < limit,
+        _("被绑定人已被绑定(含待审核)全部渠道 %(count)s 人,其中%(parts)s,上限 %(limit)s 人")
+        % {"count": count, "parts": parts, "limit": limit},
+        {"count": count, "limit": limit, "by_channel": dict(facts.member_live_by_channel)},
     )
 
 
@@ -229,8 +248,7 @@ def binding_checks(facts: BindingFacts) -> list[Check]:
         ),
         _limit_check("holder_limit", facts.holder_live_count, facts.holder_policy.holder_limit,
                      _("绑定人已绑定(含待审核)%(count)s 人,上限 %(limit)s 人")),
-        _limit_check("member_limit", facts.member_live_count, facts.member_policy.member_limit,
-                     _("被绑定人已被绑定(含待审核,全部渠道)%(count)s 人,上限 %(limit)s 人")),
+        _member_limit_check(facts),
         _limit_check("monthly_limit", facts.member_month_count,
                      facts.member_policy.monthly_limit,
                      _("本月已新增被绑定 %(count)s 次,上限 %(limit)s 次")),

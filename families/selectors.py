@@ -2,7 +2,7 @@
 
 import datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from accounts.models import Region
 from families.chinatime import china_date, natural_month_bounds
@@ -81,10 +81,11 @@ def live_bindings(*, holder: Person | None = None, member: Person | None = None)
 
 def binding_counts(
     holder: Person, member: Person, at: datetime.datetime, exclude_id: int | None = None
-) -> dict[str, int | bool]:
+) -> dict:
     """The figures rules 1-3 and 5 count. Pending applications hold their slot; the
     natural month counts bindings applied for in `at`'s China-time month that were not
-    refused (pending, active or already unbound)."""
+    refused (pending, active or already unbound). The member's live bindings are also
+    counted per channel (the pre-check shows "其中微信 3、窗口 2")."""
     start, end = natural_month_bounds(at)
     month = Binding.objects.filter(
         member=member, applied_at__gte=start, applied_at__lt=end,
@@ -97,9 +98,14 @@ def binding_counts(
         month, holder_live, member_live, pair = (
             q.exclude(pk=exclude_id) for q in (month, holder_live, member_live, pair)
         )
+    by_channel = dict(
+        member_live.order_by().values("channel").annotate(n=Count("pk"))
+        .values_list("channel", "n")
+    )
     return {
         "holder_live_count": holder_live.count(),
-        "member_live_count": member_live.count(),
+        "member_live_count": sum(by_channel.values()),
+        "member_live_by_channel": tuple(sorted(by_channel.items(), key=lambda kv: (-kv[1], kv[0]))),
         "member_month_count": month.count(),
         "pair_live_exists": pair.exists(),
     }

@@ -154,3 +154,16 @@ def test_links_list_both_sides_and_the_e_voucher_activation(client, wechat):
     [link] = data["links"]
     assert (link["kind"], link["status"], link["usable"]) == ("binding", "active", False)
     assert member.id_number not in response.content.decode()
+
+
+def test_the_member_limit_figures_count_each_channel(client, wechat):
+    member = f.person(birth=datetime.date(1950, 1, 1))
+    for channel in ["wechat", "wechat", "wechat", "counter", "counter", "alipay"]:
+        f.binding(f.person(), member, relationship="parent", channel=channel)
+    payload = {"holder": ref(f.person()), "member": ref(member), "relationship": "parent"}
+    check = next(c for c in body(wechat.post(client, "/bindings/eligibility/", payload))["checks"]
+                 if c["code"] == "member_limit")
+    assert check["passed"] is False
+    assert check["figures"] == {"count": 6, "limit": 6,
+                                "by_channel": {"wechat": 3, "counter": 2, "alipay": 1}}
+    assert "全部渠道 6 人,其中微信 3、窗口 2、支付宝 1" in check["message"]

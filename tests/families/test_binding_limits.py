@@ -51,7 +51,7 @@ def test_sixth_holder_is_accepted_and_seventh_rejected_for_one_member():
     with pytest.raises(RuleViolation) as exc:
         apply(holders[6], member, at=f.china(2026, 11, 3))
     assert exc.value.rule_code == "member_limit"
-    assert exc.value.figures == {"count": 6, "limit": 6}
+    assert exc.value.figures == {"count": 6, "limit": 6, "by_channel": {"wechat": 6}}
 
 
 def test_member_limit_counts_every_channel_including_pending_counter_applications():

@@ -293,7 +293,7 @@ def test_limit_reached_while_pending_is_shown_on_the_review_page(client, supervi
     f.binding(f.person(), member, channel="alipay")
     as_user(client, supervisor)
     page = client.get(app_urls(app)["review"]).content.decode()
-    assert "被绑定人已被绑定(含待审核,全部渠道)6 人,上限 6 人" in page
+    assert "被绑定人已被绑定(含待审核)全部渠道 6 人,其中微信 5、支付宝 1,上限 6 人" in page
     response = client.post(app_urls(app)["review"], {"decision": "approve"})
     assert response.status_code == 200
     assert "上限 6 人" in response.context["form"].non_field_errors()[0]
