@@ -139,3 +139,21 @@ def test_a_body_that_is_not_json_is_refused_without_a_500(client, wechat, conten
                               headers={k: v for k, v in headers.items() if k != "Content-Type"})
     assert response.status_code in (400, 415)
     assert body(response)["code"] in ("unsupported_media_type", "invalid_request")
+
+
+def test_nonces_are_pruned_after_the_window_and_a_replay_stays_refused_by_time(client, wechat):
+    import datetime
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from channel_api.models import UsedNonce
+
+    assert wechat.post(client, "/ping/", {}, nonce="nonce-old-1").status_code == 200
+    UsedNonce.objects.update(seen_at=timezone.now() - datetime.timedelta(minutes=16))
+    call_command("prune_channel_rows")
+    assert not UsedNonce.objects.exists()
+    # The old request itself can no longer pass: its timestamp is outside the window.
+    response = wechat.post(client, "/ping/", {}, nonce="nonce-old-1",
+                           timestamp=int(time.time()) - 16 * 60)
+    assert (response.status_code, body(response)["code"]) == (401, "timestamp_expired")
