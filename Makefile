@@ -22,15 +22,15 @@ $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
+# The web server and a task worker (scripts/worker.sh: batch jobs), stopped together.
 demo: install
-	mkdir -p var
-	DEBUG=1 $(PY) manage.py migrate --noinput
-	DEBUG=1 $(PY) manage.py seed_demo
-	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
+	./scripts/demo.sh
 
 # Production configuration locally: PostgreSQL (DATABASE_URL, default database "yibao" on
 # 127.0.0.1, created if missing), migrate, collectstatic, whitenoise, gunicorn with
-# WEB_CONCURRENCY workers on 127.0.0.1:8000. See README "Deployment".
+# WEB_CONCURRENCY workers on 127.0.0.1:8000. See README "Deployment". Background jobs
+# (批量处理) need a worker beside it: `./scripts/worker.sh` (same environment), one or more
+# per host.
 serve: install
 	./scripts/serve.sh
 

@@ -152,6 +152,14 @@ class AuditAction(models.TextChoices):
     SCAN_DOWNLOAD = "scan_download", _("下载扫描件")
     EXPORT = "export", _("导出")
     PRINT_RECEIPT = "print_receipt", _("打印回执")
+    BATCH_CHECK = "batch_check", _("批量处理试运行")
+    BATCH_CONFIRM = "batch_confirm", _("批量处理确认")
+    BATCH_CONFIRM_SECOND = "batch_confirm_second", _("批量处理第二人确认")
+    BATCH_START = "batch_start", _("批量处理开始")
+    BATCH_RESUME = "batch_resume", _("批量处理继续")
+    BATCH_DONE = "batch_done", _("批量处理完成")
+    BATCH_FAIL = "batch_fail", _("批量处理失败")
+    BATCH_REPORT = "batch_report", _("下载批量处理报告")
 
 
 class AuditEvent(models.Model):

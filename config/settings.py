@@ -38,6 +38,8 @@ INSTALLED_APPS = [
     "axes",
     "rest_framework",
     "drf_spectacular",
+    "django_tasks",
+    "django_tasks_db",
     "accounts",
     "families",
     "settlements",
@@ -228,6 +230,31 @@ CONTENT_SECURITY_POLICY = {
         "form-action": ["'self'"],
     },
 }
+
+# --- Background tasks (django-tasks, the backport of django.tasks) ----------------------
+# The ORM backend of django-tasks-db: jobs wait in the database (SQLite in the demo,
+# PostgreSQL in production) and `manage.py db_worker` runs them, on as many hosts as
+# wanted (scripts/worker.sh resumes jobs a killed worker left, then starts the worker).
+# TASKS_BACKEND=immediate runs a task inside the request (tests, debugging).
+_TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+    "dummy": "django_tasks.backends.dummy.DummyBackend",
+}
+TASKS = {"default": {"BACKEND": _TASK_BACKENDS[env.str("TASKS_BACKEND", default="database")],
+                     "QUEUES": ["default"]}}
+# Batch jobs from the browser (批量处理): a job that would end more links than this needs
+# a second supervisor's confirmation (four-eyes).
+BATCH_FOUR_EYES_THRESHOLD = env.int("BATCH_FOUR_EYES_THRESHOLD", default=1000)
+# Seconds without progress after which a running job on SQLite counts as abandoned
+# (PostgreSQL knows exactly: the runner's advisory lock dies with its connection).
+BATCH_JOB_STALE_SECONDS = env.int("BATCH_JOB_STALE_SECONDS", default=120)
+# Database connections one batch job uses at once (PostgreSQL; 1 on SQLite).
+BATCH_JOB_WORKERS = env.int("BATCH_JOB_WORKERS", default=2)
+# Links per transaction, and seconds to pause after each (to leave the database to the
+# counters during office hours): as batch_unbind's --chunk-size / --pause.
+BATCH_JOB_CHUNK_SIZE = env.int("BATCH_JOB_CHUNK_SIZE", default=10_000)
+BATCH_JOB_PAUSE = env.float("BATCH_JOB_PAUSE", default=0.0)
 
 # --- Audit / history -------------------------------------------------------------------
 SIMPLE_HISTORY_REVERT_DISABLED = True

@@ -23,6 +23,7 @@ AUDIT_SUBJECTS: dict[str, AuditSubject] = {
     "families.Person": AuditSubject(person="id", region="insured_region_id"),
     "families.RegionPolicy": AuditSubject(region="region_id"),
     "families.CalendarOverride": AuditSubject(region="region_id"),
+    "families.BatchJob": AuditSubject(region="region_id"),
     "families.KinshipProof": AuditSubject(
         person="person_a_id", other_person="person_b_id", region="person_a__insured_region_id"
     ),

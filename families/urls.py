@@ -4,7 +4,7 @@ admin_view: login and staff status required, CSRF-protected, never cached."""
 from django.contrib import admin
 from django.urls import path
 
-from families.views import intake, review, scans
+from families.views import batch, intake, review, scans
 
 app_name = "counter"
 
@@ -23,4 +23,9 @@ urlpatterns = [
     path("applications/<int:pk>/review/", _staff(review.review), name="review"),
     path("applications/<int:pk>/withdraw/", _staff(review.withdraw), name="withdraw"),
     path("scans/<int:pk>/", _staff(scans.scan_download), name="scan"),
+    path("batch/", _staff(batch.batch_index), name="batch"),
+    path("batch/<int:pk>/", _staff(batch.batch_job), name="batch_job"),
+    path("batch/<int:pk>/confirm/", _staff(batch.batch_confirm), name="batch_confirm"),
+    path("batch/<int:pk>/progress.json", _staff(batch.batch_progress), name="batch_progress"),
+    path("batch/<int:pk>/report/", _staff(batch.batch_report), name="batch_report"),
 ]

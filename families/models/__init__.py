@@ -1,3 +1,4 @@
+from families.models.batch_jobs import BatchJob, BatchJobStatus, BatchSource
 from families.models.bindings import Binding
 from families.models.calendar import CalendarOverride
 from families.models.copay import CoPayAuthorization
@@ -8,6 +9,9 @@ from families.models.proofs import KinshipProof, ProofScan
 
 __all__ = [
     "ApplicationSequence",
+    "BatchJob",
+    "BatchJobStatus",
+    "BatchSource",
     "Binding",
     "CalendarOverride",
     "CoPayAuthorization",

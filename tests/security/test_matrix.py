@@ -82,6 +82,12 @@ EXPECTED: dict[str, tuple] = {
     "counter:review": (LOGIN, 403, 200, 403, 403, 404),
     "counter:withdraw": (LOGIN, 200, 200, 403, 404, 404),
     "counter:scan": (LOGIN, 200, 200, 403, 404, 404),
+    # 批量处理: supervisors of the job's region and sysadmins
+    "counter:batch": (LOGIN, 403, 200, 200, 403, 200),
+    "counter:batch_job": (LOGIN, 403, 200, 200, 403, 404),
+    "counter:batch_confirm": (LOGIN, 405, 405, 405, 405, 405),  # POST only
+    "counter:batch_progress": (LOGIN, 403, 200, 200, 403, 404),
+    "counter:batch_report": (LOGIN, 403, 404, 404, 403, 404),  # no report before the end
     "accounts:reveal_person": (LOGIN, 200, 200, 403, 404, 404),
     # --- audit log (supervisors and sysadmins; sysadmins see every region)
     "admin:accounts_auditevent_changelist": (LOGIN, 403, 200, 200, 403, 200),
@@ -231,6 +237,8 @@ def concrete_url(key: str, route: str, world) -> str:
     if key.endswith("_simple_history"):
         model = _model_key(route)
         return f"/{route.split('^')[0]}{obj[model].pk}/history/{world.history_ids[model]}/"
+    if route.startswith("admin/counter/batch/"):
+        return "/" + route.replace("<int:pk>", str(obj["families_batchjob"].pk))
     if route.startswith("admin/counter/"):
         pk = world.scan.pk if "/scans/" in route else world.application.pk
         return "/" + route.replace("<int:pk>", str(pk))

@@ -12,6 +12,7 @@ from django.utils import timezone
 from accounts import roles
 from accounts.models import AuditEvent, Region, ServiceHall, User
 from families.models import (
+    BatchJob,
     Binding,
     CalendarOverride,
     CoPayAuthorization,
@@ -101,6 +102,8 @@ def build_world() -> World:
         "channel_api_channelclient": _channel_client(),
         "families_calendaroverride": CalendarOverride.objects.create(
             day=datetime.date(2026, 12, 31), is_working_day=False, note="测试"),
+        "families_batchjob": BatchJob.objects.create(
+            source="deceased", reason="死亡", region=bj, created_by=users["supervisor"]),
     }
     assert all(objects.values()), objects
     history_ids = {

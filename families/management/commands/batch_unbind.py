@@ -7,18 +7,16 @@ summary. Exit code 0 when everything valid was done, 1 when some input row was i
 the database failed mid-run (committed chunks stay; the same command finishes the job).
 """
 
-import csv
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, gettext_noop
+from django.utils.translation import gettext_lazy
 from tqdm import tqdm
 
 from accounts.csv_input import check_file, data_rows
-from accounts.excel import excel_text
 from accounts.models import Region
 from families.services.batch import (
     DEFAULT_CHUNK_SIZE,
@@ -30,16 +28,15 @@ from families.services.batch import (
     Outcome,
     PairRows,
     PersonRows,
-    ReportRow,
     batch_unbind,
 )
+from families.services.batch.report import KIND_LABELS, ReportWriter
 
 PERSON_COLUMNS = ["id_number"]
 PAIR_COLUMNS = ["holder_id_number", "member_id_number"]
 PERMISSIONS = {"bindings": ["families.unbind_binding"],
                "copay": ["families.revoke_copayauthorization"],
                "all": ["families.unbind_binding", "families.revoke_copayauthorization"]}
-KIND_LABELS = {"binding": gettext_noop("亲情账户绑定"), "copay": gettext_noop("家庭共济授权")}
 
 
 class Command(BaseCommand):
@@ -142,34 +139,14 @@ class Command(BaseCommand):
             self.stdout.write(f"  {where} {label} {Outcome(outcome).label}:{n}")
 
 
-class _Report:
-    HEADER = [gettext_noop(h) for h in (
-        "行号", "结果代码", "结果", "类型", "关系ID", "绑定人/授权人证件号码",
-        "被绑定人/共济人证件号码", "统筹区", "原状态", "现状态", "说明")]
-
+class _Report(ReportWriter):
     def __init__(self, path: Path) -> None:
         try:
-            self.handle = path.open("w", encoding="utf-8-sig", newline="")
+            handle = path.open("w", encoding="utf-8-sig", newline="")
         except OSError as exc:
             raise CommandError(_("无法写入报告文件:%(error)s") % {"error": exc},
                                returncode=2) from exc
-        self.writer = csv.writer(self.handle)
-        self.writer.writerow([_(h) for h in self.HEADER])
-        self.count = 0
-        # Translated once: a report can have a million rows.
-        self.outcome_labels = {o.value: str(o.label) for o in Outcome}
-        self.kind_labels = {k: _(v) for k, v in KIND_LABELS.items()}
-
-    def write(self, row: ReportRow) -> None:
-        self.writer.writerow([
-            row.line or "", row.outcome, self.outcome_labels[row.outcome],
-            self.kind_labels.get(row.kind, ""), row.link_id or "",
-            excel_text(row.first_id), excel_text(row.second_id), row.region_code,
-            row.old_status, row.new_status, excel_text(row.message),
-        ])
-        self.count += 1
-        if self.count % 5000 == 0:
-            self.handle.flush()
+        super().__init__(handle)
 
     def close(self) -> None:
         self.handle.close()

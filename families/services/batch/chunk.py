@@ -39,6 +39,10 @@ class ChunkMixin:
         with self._output_lock:
             for row in rows:
                 self.emit(row)
+
+    def rest(self) -> None:
+        """--pause: leave the database to the counters between chunks (after the
+        chunk's progress is out, so a kill while resting loses no progress)."""
         if self.pause:
             time.sleep(self.pause)
 

@@ -192,8 +192,10 @@ class _Run(RowsMixin, ChunkMixin):
         self.chunk(kind, ids)
         with self._output_lock:
             self.advance(len(ids))
+        self.rest()
 
     def end_links(self, kind: _Kind, ids: Sequence[int],
                   lines: dict[int, int] | None = None) -> None:
         for part in _batched(ids, self.chunk_size):
             self.chunk(kind, part, lines)
+            self.rest()
