@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0005_lean_link_and_audit_indexes'),
-        ('families', '0004_channel_evidence'),
+        ('families', '0005_working_day_calendar'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
