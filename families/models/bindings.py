@@ -1,15 +1,16 @@
-from django.conf import settings
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from families.choices import BindingStatus, Channel, ConsentMethod, Relationship
-from families.models.evidence import ChannelEvidenceFields
+from families.choices import BindingStatus, Relationship
+from families.models.links import LinkLifecycle
 
 
-class Binding(ChannelEvidenceFields, models.Model):
+class Binding(LinkLifecycle):
     """亲情账户绑定: the holder may show the member's e-voucher. Never moves money."""
+
+    LINK_KIND = "binding"
+    PARTIES = ("holder", "member")
 
     # Single-column indexes on holder/member would duplicate the leading columns of the
     # (holder, status) / (member, ...) indexes below; batch jobs pay for every index.
@@ -24,35 +25,13 @@ class Binding(ChannelEvidenceFields, models.Model):
     relationship = models.CharField(
         _("被绑定人是绑定人的"), max_length=16, choices=Relationship.choices
     )
-    channel = models.CharField(_("渠道"), max_length=16, choices=Channel.choices)
     status = models.CharField(
         _("状态"), max_length=16, choices=BindingStatus.choices, default=BindingStatus.PENDING
-    )
-    consent_method = models.CharField(
-        _("核验方式"), max_length=16, choices=ConsentMethod.choices
     )
     proof = models.ForeignKey(
         "families.KinshipProof", on_delete=models.PROTECT, null=True, blank=True,
         related_name="bindings", verbose_name=_("亲属关系证明"),
     )
-    commitment_signed = models.BooleanField(_("已签署承诺书"), default=False)
-    applied_at = models.DateTimeField(_("申请时间"), default=timezone.now)
-    applied_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-        related_name="+", verbose_name=_("受理人"), db_index=False,
-    )
-    decided_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-        related_name="+", verbose_name=_("审核人"), db_index=False,
-    )
-    decision_reason = models.CharField(_("审核意见"), max_length=200, blank=True)
-    ended_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
-    ended_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-        related_name="+", verbose_name=_("结束经办人"), db_index=False,
-    )
-    end_reason = models.CharField(_("结束原因"), max_length=200, blank=True)
     # History is read per binding (by id); its copies of the foreign keys need no index.
     history = HistoricalRecords(
         verbose_name=_("绑定历史"),

@@ -2,16 +2,18 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from families.choices import Channel, ConsentMethod, CoPayStatus, Relationship
-from families.models.evidence import ChannelEvidenceFields
+from families.choices import CoPayStatus, Relationship
+from families.models.links import LinkLifecycle
 
 
-class CoPayAuthorization(ChannelEvidenceFields, models.Model):
+class CoPayAuthorization(LinkLifecycle):
     """家庭共济授权: the authorizer lets the beneficiary spend his personal account."""
+
+    LINK_KIND = "copay"
+    PARTIES = ("authorizer", "beneficiary")
 
     authorizer = models.ForeignKey(
         "families.Person", on_delete=models.PROTECT, related_name="copays_given",
@@ -24,8 +26,6 @@ class CoPayAuthorization(ChannelEvidenceFields, models.Model):
     relationship = models.CharField(
         _("共济人是授权人的"), max_length=16, choices=Relationship.choices
     )
-    channel = models.CharField(_("渠道"), max_length=16, choices=Channel.choices)
-    consent_method = models.CharField(_("核验方式"), max_length=16, choices=ConsentMethod.choices)
     proof = models.ForeignKey(
         "families.KinshipProof", on_delete=models.PROTECT, null=True, blank=True,
         related_name="copays", verbose_name=_("亲属关系证明"),
@@ -37,31 +37,13 @@ class CoPayAuthorization(ChannelEvidenceFields, models.Model):
         _("授权人预留金额(元)"), max_digits=12, decimal_places=2, default=Decimal("0.00"),
         help_text=_("共济支付不会使授权人个人账户余额低于此金额。"),
     )
-    commitment_signed = models.BooleanField(_("已签署承诺书"), default=False)
     filing_number = models.CharField(_("备案编号"), max_length=64, blank=True)
     filed_at = models.DateTimeField(_("备案时间"), null=True, blank=True)
     filed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
         related_name="+", verbose_name=_("备案经办人"), db_index=False,
     )
-    applied_at = models.DateTimeField(_("申请时间"), default=timezone.now)
-    applied_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-        related_name="+", verbose_name=_("受理人"), db_index=False,
-    )
-    decided_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-        related_name="+", verbose_name=_("审核人"), db_index=False,
-    )
-    decision_reason = models.CharField(_("审核意见"), max_length=200, blank=True)
     suspended_reason = models.CharField(_("暂停原因"), max_length=200, blank=True)
-    ended_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
-    ended_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-        related_name="+", verbose_name=_("结束经办人"), db_index=False,
-    )
-    end_reason = models.CharField(_("结束原因"), max_length=200, blank=True)
     history = HistoricalRecords(
         verbose_name=_("共济授权历史"),
         user_db_constraint=False,  # batch unbinds write one row per link (see AuditEvent)

@@ -1,5 +1,18 @@
 """Business operations of the families app. Admin, views and commands call these; none
-of them re-implements a rule."""
+of them re-implements a rule. How a link ends is decided by families.lifecycle; the steps
+both kinds of link share are in families.services.links.
+
+Lock order (every service and the batch take row locks in this order, each group sorted by
+primary key, so two transactions never wait for each other):
+
+1. counter applications (CounterApplication) — the review queue's unit of work;
+2. persons (Person), via families.services.locking.lock_persons;
+3. links: bindings, then co-pay authorizations (families.services.links.lock_link);
+4. personal accounts and ledger rows (settlements).
+
+A service that discovers a row of an earlier group only after locking a later one (e.g.
+a death finds the person's pending applications) locks that group first and re-reads.
+"""
 
 from families.services.bindings import (
     binding_apply,

@@ -14,8 +14,10 @@ from accounts.errors import RuleViolation, require_reason
 from families import selectors
 from families.chinatime import add_months, china_date
 from families.choices import BindingStatus
+from families.lifecycle import EndCause, waiting_period_applies
 from families.models import Binding, KinshipProof, Person
-from families.rules import OFFLINE_CONSENT, BindingFacts, Check, binding_checks, first_failure
+from families.rules import OFFLINE_CONSENT, BindingFacts, Check, binding_checks
+from families.services import links
 from families.services.evidence import ChannelEvidence
 from families.services.identity import PersonRef, identity_check, resolve_person
 from families.services.locking import lock_persons
@@ -28,9 +30,12 @@ MEMBER = gettext_noop("被绑定人")
 def _facts(
     *, holder: Person, member: Person, relationship: str, consent_method: str,
     proof: KinshipProof | None, commitment_signed: bool, at: datetime.datetime,
-    exclude_id: int | None = None,
+    exclude_id: int | None = None, policy_at: datetime.datetime | None = None,
 ) -> BindingFacts:
+    """Facts as of `at` (the application: its day, its natural month); the policy is the
+    one in force on `policy_at`'s day (approval: now), by default `at`'s."""
     day = china_date(at)
+    policy_day = china_date(policy_at) if policy_at is not None else day
     return BindingFacts(
         holder=selectors.party_facts(holder),
         member=selectors.party_facts(member),
@@ -38,9 +43,9 @@ def _facts(
         consent_method=consent_method,
         today=day,
         holder_policy=selectors.binding_policy(
-            selectors.policy_in_force(holder.insured_region_id, day)
+            selectors.policy_in_force(holder.insured_region_id, policy_day)
         ),
-        member_policy=_member_policy(member, day),
+        member_policy=_member_policy(member, policy_day),
         proof=selectors.proof_facts(proof),
         commitment_signed=commitment_signed,
         **selectors.binding_counts(holder, member, at, exclude_id=exclude_id),
@@ -62,12 +67,6 @@ def _member_policy(member: Person, day: datetime.date):
     return policy
 
 
-def _raise_first_failure(checks: list[Check]) -> None:
-    failure = first_failure(checks)
-    if failure is not None:
-        raise RuleViolation(failure.code, failure.message, **failure.figures)
-
-
 def binding_eligibility(
     *, holder: PersonRef, member: PersonRef, relationship: str, consent_method: str,
     proof: KinshipProof | None = None, commitment_signed: bool = False,
@@ -87,14 +86,16 @@ def binding_eligibility(
     ))
 
 
-def binding_review_checks(binding: Binding) -> list[Check]:
+def binding_review_checks(binding: Binding, *, now: datetime.datetime | None = None
+                          ) -> list[Check]:
     """Exactly what `binding_approve` will check now for a pending binding (the binding
-    itself excluded from the counts): shown on the review page."""
+    itself excluded from the counts), shown on the review page: the persons as they are
+    now, the policy in force today, the monthly count of the application's month."""
     return binding_checks(_facts(
         holder=binding.holder, member=binding.member, relationship=binding.relationship,
         consent_method=binding.consent_method, proof=binding.proof,
         commitment_signed=binding.commitment_signed, at=binding.applied_at,
-        exclude_id=binding.pk,
+        exclude_id=binding.pk, policy_at=now or timezone.now(),
     ))
 
 
@@ -113,7 +114,7 @@ def binding_apply(
         member_person = resolve_person(member, _(MEMBER))
         locked = lock_persons(holder_person, member_person)
         holder_person, member_person = locked[holder_person.pk], locked[member_person.pk]
-        _raise_first_failure(binding_checks(_facts(
+        links.raise_first_failure(binding_checks(_facts(
             holder=holder_person, member=member_person, relationship=relationship,
             consent_method=consent_method, proof=proof, commitment_signed=commitment_signed,
             at=applied_at,
@@ -137,27 +138,6 @@ def binding_apply(
         return binding
 
 
-def _lock_binding(binding: Binding) -> Binding:
-    """Lock the two persons, then the binding itself, and return it re-read."""
-    lock_persons(binding.holder, binding.member)
-    return (
-        Binding.objects.select_for_update(of=("self",))
-        .select_related("holder__insured_region", "member__insured_region",
-                        "member__birth_region", "holder__birth_region", "proof")
-        .get(pk=binding.pk)
-    )
-
-
-def _require_status(binding: Binding, *allowed: str) -> None:
-    if binding.status not in allowed:
-        raise RuleViolation(
-            "invalid_state",
-            _("该绑定当前状态为“%(status)s”,不能进行此操作。")
-            % {"status": binding.get_status_display()},
-            status=binding.status,
-        )
-
-
 def require_reviewer(actor, submitted_by_id: int | None) -> None:
     """Four-eyes: only a supervisor, and never the one who took the application."""
     if actor is None or not actor.has_perm(REVIEW_PERMISSION):
@@ -169,60 +149,27 @@ def require_reviewer(actor, submitted_by_id: int | None) -> None:
 
 
 def binding_approve(*, actor, binding: Binding, reason: str) -> Binding:
-    """Approve a pending offline binding. Limits are checked again now: they may have
-    filled up (or the policy changed) while the application waited."""
-    with transaction.atomic():
-        binding = _lock_binding(binding)
-        _require_status(binding, BindingStatus.PENDING)
-        require_reviewer(actor, binding.applied_by_id)
-        now = timezone.now()
-        _raise_first_failure(binding_review_checks(binding))
-        binding.status = BindingStatus.ACTIVE
-        binding.decided_at = now
-        binding.decided_by = actor
-        binding.decision_reason = reason
-        save_audited(binding, actor=actor, reason=reason, action="binding_approve")
-        return binding
+    """Approve a pending offline binding. The rules are checked again with the policy in
+    force now (a limit lowered while the application waited applies); the monthly count
+    stays in the month the application took its slot."""
+    return links.approve(binding, actor=actor, reason=reason,
+                         review_checks=binding_review_checks, require_reviewer=require_reviewer)
 
 
 def binding_reject(*, actor, binding: Binding, reason: str) -> Binding:
     """Reject a pending application; it then no longer counts toward any limit."""
-    require_reason(reason)
-    with transaction.atomic():
-        binding = _lock_binding(binding)
-        _require_status(binding, BindingStatus.PENDING)
-        require_reviewer(actor, binding.applied_by_id)
-        binding.status = BindingStatus.REJECTED
-        binding.decided_at = timezone.now()
-        binding.decided_by = actor
-        binding.decision_reason = reason
-        save_audited(binding, actor=actor, reason=reason, action="binding_reject")
-        return binding
+    return links.reject(binding, actor=actor, reason=reason, require_reviewer=require_reviewer)
 
 
 def binding_withdraw(*, actor, binding: Binding, reason: str) -> Binding:
     """The citizen changed his mind before review."""
-    return _end_pending(binding, actor=actor, reason=reason, status=BindingStatus.WITHDRAWN,
-                        action="binding_withdraw")
+    return links.end_pending(binding, actor=actor, reason=reason,
+                             cause=EndCause.WITHDRAWAL)
 
 
 def binding_expire(*, actor, binding: Binding, reason: str) -> Binding:
     """A pending application waited longer than the policy allows."""
-    return _end_pending(binding, actor=actor, reason=reason, status=BindingStatus.EXPIRED,
-                        action="binding_expire")
-
-
-def _end_pending(binding: Binding, *, actor, reason: str, status: str, action: str) -> Binding:
-    require_reason(reason)
-    with transaction.atomic():
-        binding = _lock_binding(binding)
-        _require_status(binding, BindingStatus.PENDING)
-        binding.status = status
-        binding.ended_at = timezone.now()
-        binding.ended_by = actor
-        binding.end_reason = reason
-        save_audited(binding, actor=actor, reason=reason, action=action)
-        return binding
+    return links.end_pending(binding, actor=actor, reason=reason, cause=EndCause.EXPIRY)
 
 
 def binding_unbind(
@@ -230,20 +177,15 @@ def binding_unbind(
 ) -> Binding:
     """Either side may unbind an active binding; nothing is deleted. Regions may forbid
     undoing a binding within N months of making it, unless the unbind is administrative
-    (death, insurance terminated)."""
-    require_reason(reason)
+    (death, insurance terminated: families.lifecycle.waiting_period_applies)."""
+    reason = require_reason(reason)
+    cause = EndCause.DATA_CLEANUP if administrative else EndCause.UNBIND
     with transaction.atomic():
-        binding = _lock_binding(binding)
-        _require_status(binding, BindingStatus.ACTIVE)
-        now = timezone.now()
-        if not administrative:
-            _check_unbind_not_too_early(binding, now)
-        binding.status = BindingStatus.UNBOUND
-        binding.ended_at = now
-        binding.ended_by = actor
-        binding.end_reason = reason
-        save_audited(binding, actor=actor, reason=reason, action="binding_unbind")
-        return binding
+        binding = links.lock_link(binding)
+        links.require_status(binding, BindingStatus.ACTIVE)
+        if waiting_period_applies(cause):
+            _check_unbind_not_too_early(binding, timezone.now())
+        return links.end_locked(binding, actor=actor, reason=reason, cause=cause)
 
 
 def _check_unbind_not_too_early(binding: Binding, now: datetime.datetime) -> None:

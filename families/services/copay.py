@@ -16,9 +16,11 @@ from families import selectors
 from families.chinatime import add_months, china_date
 from families.choices import CoPayStatus, InsuranceStatus
 from families.copay_rules import CoPayFacts, copay_checks
+from families.lifecycle import EndCause, pending_settlement_blocks, waiting_period_applies
 from families.models import CoPayAuthorization, KinshipProof, Person
 from families.rules import OFFLINE_CONSENT, Check
-from families.services.bindings import _raise_first_failure, require_reviewer
+from families.services import links
+from families.services.bindings import require_reviewer
 from families.services.evidence import ChannelEvidence
 from families.services.identity import PersonRef, identity_check, resolve_person
 from families.services.locking import lock_persons
@@ -86,7 +88,7 @@ def copay_apply(
         b = resolve_person(beneficiary, _(BENEFICIARY))
         locked = lock_persons(a, b)
         a, b = locked[a.pk], locked[b.pk]
-        _raise_first_failure(copay_checks(_facts(
+        links.raise_first_failure(copay_checks(_facts(
             authorizer=a, beneficiary=b, relationship=relationship,
             consent_method=consent_method, reserve=reserve, proof=proof,
             commitment_signed=commitment_signed, at=applied_at,
@@ -105,85 +107,39 @@ def copay_apply(
         return authorization
 
 
-def _lock(authorization: CoPayAuthorization) -> CoPayAuthorization:
-    lock_persons(authorization.authorizer, authorization.beneficiary)
-    return (
-        CoPayAuthorization.objects.select_for_update(of=("self",))
-        .select_related("authorizer__insured_region", "beneficiary__insured_region",
-                        "authorizer__birth_region", "beneficiary__birth_region", "proof")
-        .get(pk=authorization.pk)
-    )
-
-
-def _require_status(authorization: CoPayAuthorization, *allowed: str) -> None:
-    if authorization.status not in allowed:
-        raise RuleViolation(
-            "invalid_state",
-            _("该共济授权当前状态为“%(status)s”,不能进行此操作。")
-            % {"status": authorization.get_status_display()},
-            status=authorization.status,
-        )
-
-
-def copay_review_checks(authorization: CoPayAuthorization) -> list[Check]:
-    """Exactly what `copay_approve` will check now (the authorization itself excluded)."""
+def copay_review_checks(authorization: CoPayAuthorization, *,
+                        now: datetime.datetime | None = None) -> list[Check]:
+    """Exactly what `copay_approve` will check now (the authorization itself excluded):
+    the persons as they are now and the policy in force today."""
     return copay_checks(_facts(
         authorizer=authorization.authorizer, beneficiary=authorization.beneficiary,
         relationship=authorization.relationship, consent_method=authorization.consent_method,
         reserve=authorization.reserve, proof=authorization.proof,
-        commitment_signed=authorization.commitment_signed, at=timezone.now(),
+        commitment_signed=authorization.commitment_signed, at=now or timezone.now(),
         exclude_id=authorization.pk,
     ))
 
 
 def copay_approve(*, actor, authorization: CoPayAuthorization, reason: str) -> CoPayAuthorization:
-    with transaction.atomic():
-        authorization = _lock(authorization)
-        _require_status(authorization, CoPayStatus.PENDING)
-        require_reviewer(actor, authorization.applied_by_id)
-        _raise_first_failure(copay_review_checks(authorization))
-        authorization.status = CoPayStatus.ACTIVE
-        authorization.decided_at, authorization.decided_by = timezone.now(), actor
-        authorization.decision_reason = reason
-        save_audited(authorization, actor=actor, reason=reason, action="copay_approve")
-        return authorization
+    """A different supervisor approves; the rules in force now are checked again."""
+    return links.approve(authorization, actor=actor, reason=reason,
+                         review_checks=copay_review_checks, require_reviewer=require_reviewer)
 
 
 def copay_reject(*, actor, authorization: CoPayAuthorization, reason: str) -> CoPayAuthorization:
-    require_reason(reason)
-    with transaction.atomic():
-        authorization = _lock(authorization)
-        _require_status(authorization, CoPayStatus.PENDING)
-        require_reviewer(actor, authorization.applied_by_id)
-        authorization.status = CoPayStatus.REJECTED
-        authorization.decided_at, authorization.decided_by = timezone.now(), actor
-        authorization.decision_reason = reason
-        save_audited(authorization, actor=actor, reason=reason, action="copay_reject")
-        return authorization
+    return links.reject(authorization, actor=actor, reason=reason,
+                        require_reviewer=require_reviewer)
 
 
 def copay_withdraw(*, actor, authorization: CoPayAuthorization,
                    reason: str) -> CoPayAuthorization:
-    return _end_pending(authorization, actor=actor, reason=reason,
-                        status=CoPayStatus.WITHDRAWN, action="copay_withdraw")
+    return links.end_pending(authorization, actor=actor, reason=reason,
+                             cause=EndCause.WITHDRAWAL)
 
 
 def copay_expire(*, actor, authorization: CoPayAuthorization,
                  reason: str) -> CoPayAuthorization:
-    return _end_pending(authorization, actor=actor, reason=reason,
-                        status=CoPayStatus.EXPIRED, action="copay_expire")
-
-
-def _end_pending(authorization, *, actor, reason, status, action):
-    require_reason(reason)
-    with transaction.atomic():
-        authorization = _lock(authorization)
-        _require_status(authorization, CoPayStatus.PENDING)
-        authorization.status = status
-        authorization.ended_at, authorization.ended_by = timezone.now(), actor
-        authorization.end_reason = reason
-        save_audited(authorization, actor=actor, reason=reason, action=action)
-        return authorization
+    return links.end_pending(authorization, actor=actor, reason=reason, cause=EndCause.EXPIRY)
 
 
 def copay_record_filing(*, actor, authorization: CoPayAuthorization, filing_number: str,
@@ -192,9 +148,10 @@ def copay_record_filing(*, actor, authorization: CoPayAuthorization, filing_numb
     filing_number = (filing_number or "").strip()
     if not filing_number:
         raise RuleViolation("filing_required", _("请填写备案编号。"))
+    reason = require_reason(reason)
     with transaction.atomic():
-        authorization = _lock(authorization)
-        _require_status(authorization, CoPayStatus.ACTIVE, CoPayStatus.SUSPENDED)
+        authorization = links.lock_link(authorization)
+        links.require_status(authorization, CoPayStatus.ACTIVE, CoPayStatus.SUSPENDED)
         if authorization.filed_at is not None:
             raise RuleViolation("invalid_state", _("该共济授权已备案。"))
         authorization.filing_number = filing_number
@@ -206,27 +163,27 @@ def copay_record_filing(*, actor, authorization: CoPayAuthorization, filing_numb
 def copay_revoke(*, actor, authorization: CoPayAuthorization, reason: str,
                  administrative: bool = False) -> CoPayAuthorization:
     """Revocation is blocked while a settlement paid from this authorization is pending
-    (an unfinished inpatient stay), except administrative revocation after a death."""
+    (an unfinished inpatient stay), unless a party is registered dead (co-pay rule 9,
+    families.lifecycle.pending_settlement_blocks). An administrative revocation skips the
+    region's waiting period."""
     from settlements.selectors import has_pending_settlements
 
-    require_reason(reason)
+    reason = require_reason(reason)
+    cause = EndCause.DATA_CLEANUP if administrative else EndCause.UNBIND
     with transaction.atomic():
-        authorization = _lock(authorization)
-        _require_status(authorization, CoPayStatus.ACTIVE, CoPayStatus.SUSPENDED)
-        after_death = administrative and (
-            authorization.authorizer.is_deceased or authorization.beneficiary.is_deceased)
-        if not after_death and has_pending_settlements(authorization):
+        authorization = links.lock_link(authorization)
+        links.require_status(authorization, CoPayStatus.ACTIVE, CoPayStatus.SUSPENDED)
+        if pending_settlement_blocks(
+            has_pending_settlement=has_pending_settlements(authorization),
+            party_deceased=any(p.is_deceased for p in authorization.parties),
+        ):
             raise RuleViolation(
                 "pending_settlements",
                 _("该共济授权尚有未结算的医疗费用(如住院未出院结算),结算完成后方可撤销。"),
             )
-        if not administrative:
+        if waiting_period_applies(cause):
             _check_revoke_not_too_early(authorization)
-        authorization.status = CoPayStatus.REVOKED
-        authorization.ended_at, authorization.ended_by = timezone.now(), actor
-        authorization.end_reason = reason
-        save_audited(authorization, actor=actor, reason=reason, action="copay_revoke")
-        return authorization
+        return links.end_locked(authorization, actor=actor, reason=reason, cause=cause)
 
 
 def _check_revoke_not_too_early(authorization: CoPayAuthorization) -> None:
@@ -249,6 +206,7 @@ def _check_revoke_not_too_early(authorization: CoPayAuthorization) -> None:
 def copay_sync_status(*, actor, person: Person, reason: str) -> int:
     """Co-pay stops while either side's insurance is not normal and resumes when both are
     normal again (active ↔ suspended). Returns how many authorizations changed."""
+    reason = require_reason(reason)
     changed = 0
     with transaction.atomic():
         for authorization in (

@@ -9,13 +9,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import save_audited
-from accounts.errors import RuleViolation
+from accounts.errors import RuleViolation, require_reason
 from accounts.models import Region
 from families.choices import (
-    BINDING_HOLDS_SLOT,
     ApplicationStatus,
-    BindingStatus,
-    CoPayStatus,
     IdType,
     InsuranceStatus,
     InsuranceType,
@@ -27,7 +24,8 @@ from families.idnumbers import (
     normalize_name,
     parse_resident_id,
 )
-from families.models import Binding, CoPayAuthorization, CounterApplication, Person
+from families.models import CounterApplication, Person
+from families.services import links
 from families.services.locking import lock_persons
 
 
@@ -136,7 +134,11 @@ def validate_person_row(row: dict[str, str], region_codes: set[str]) -> PersonDa
 
 
 def person_upsert(*, actor, data: PersonData, reason: str, regions: dict[str, Region]) -> str:
-    """Create or update a person from the registry feed; returns created/updated/unchanged."""
+    """Create or update a person from the registry feed; returns created / updated /
+    unchanged / death_recorded. A death the feed brings is recorded as by
+    `person_record_death`: the person's links and pending applications end in the same
+    transaction. A change of insurance status suspends or resumes his co-pay at once."""
+    reason = require_reason(reason)
     values = {
         "name": data.name,
         "sex": data.sex,
@@ -148,27 +150,44 @@ def person_upsert(*, actor, data: PersonData, reason: str, regions: dict[str, Re
         "death_date": data.death_date,
         "birth_region": regions[data.birth_region_code] if data.birth_region_code else None,
     }
-    person = (
-        Person.objects.select_for_update()
-        .filter(id_type=data.id_type, id_number=data.id_number)
-        .first()
-    )
-    if person is None:
-        save_audited(Person(id_type=data.id_type, id_number=data.id_number, **values),
-                     actor=actor, reason=reason, action="person_import")
-        return "created"
-    changed = [f for f, v in values.items() if getattr(person, f) != v]
-    if not changed:
-        return "unchanged"
-    for f in changed:
-        setattr(person, f, values[f])
-    save_audited(person, actor=actor, reason=reason, action="person_import")
-    if "insurance_status" in changed:
-        # Co-pay stops while either side is not normal, and resumes when normal again.
-        from families.services.copay import copay_sync_status
+    with transaction.atomic():
+        person = Person.objects.filter(id_type=data.id_type, id_number=data.id_number).first()
+        if person is None:
+            save_audited(Person(id_type=data.id_type, id_number=data.id_number, **values),
+                         actor=actor, reason=reason, action="person_import")
+            return "created"
+        dies = data.death_date is not None and person.death_date is None
+        if dies:
+            lock_pending_applications(person)  # lock order: applications before persons
+        person = lock_persons(person)[person.pk]
+        changed = [f for f, v in values.items() if getattr(person, f) != v]
+        if not changed:
+            return "unchanged"
+        dies = dies and person.death_date is None
+        for f in changed:
+            setattr(person, f, values[f])
+        save_audited(person, actor=actor, reason=reason,
+                     action="person_death" if dies else "person_import")
+        if dies:
+            links.end_links_of_deceased(actor=actor, person=person, reason=reason)
+        elif "insurance_status" in changed:
+            # Co-pay stops while either side is not normal, and resumes when normal again.
+            from families.services.copay import copay_sync_status
 
-        copay_sync_status(actor=actor, person=person, reason=reason)
-    return "updated"
+            copay_sync_status(actor=actor, person=person, reason=reason)
+        return "death_recorded" if dies else "updated"
+
+
+def lock_pending_applications(person: Person) -> None:
+    """Lock the person's pending counter applications (primary-key order) before the
+    person: the lock order of families.services puts applications first."""
+    list(
+        CounterApplication.objects.select_for_update(of=("self",))
+        .filter(Q(binding__holder=person) | Q(binding__member=person)
+                | Q(copay__authorizer=person) | Q(copay__beneficiary=person),
+                status=ApplicationStatus.PENDING)
+        .order_by("pk").values_list("pk", flat=True)
+    )
 
 
 def person_record_death(
@@ -176,45 +195,17 @@ def person_record_death(
 ) -> Person:
     """Record a death. A deceased person can be neither holder nor member, so every live
     binding and co-pay authorization of his ends in the same transaction (administrative:
-    no waiting period, and pending settlements do not block a revocation after death)."""
+    no waiting period, and pending settlements do not block a revocation after death),
+    and his pending counter applications leave the review queue."""
+    reason = require_reason(reason)
     with transaction.atomic():
+        lock_pending_applications(person)
         person = lock_persons(person)[person.pk]
         if person.death_date is not None:
             raise RuleViolation("deceased", _("该参保人已登记死亡。"))
         person.death_date = death_date
         save_audited(person, actor=actor, reason=reason, action="person_death")
-        now = timezone.now()
-        for binding in Binding.objects.select_for_update().filter(
-            Q(holder=person) | Q(member=person), status__in=BINDING_HOLDS_SLOT
-        ):
-            binding.status = (
-                BindingStatus.UNBOUND if binding.status == BindingStatus.ACTIVE
-                else BindingStatus.WITHDRAWN
-            )
-            binding.ended_at, binding.ended_by, binding.end_reason = now, actor, reason
-            action = "binding_unbind" if binding.status == BindingStatus.UNBOUND else (
-                "binding_withdraw")
-            save_audited(binding, actor=actor, reason=reason, action=action)
-        for copay in CoPayAuthorization.objects.select_for_update().filter(
-            Q(authorizer=person) | Q(beneficiary=person),
-            status__in=[CoPayStatus.PENDING, CoPayStatus.ACTIVE, CoPayStatus.SUSPENDED],
-        ):
-            copay.status = (
-                CoPayStatus.WITHDRAWN if copay.status == CoPayStatus.PENDING
-                else CoPayStatus.REVOKED
-            )
-            copay.ended_at, copay.ended_by, copay.end_reason = now, actor, reason
-            action = "copay_revoke" if copay.status == CoPayStatus.REVOKED else "copay_withdraw"
-            save_audited(copay, actor=actor, reason=reason, action=action)
-        # Their pending counter applications leave the review queue with them.
-        for application in CounterApplication.objects.select_for_update(of=("self",)).filter(
-            Q(binding__holder=person) | Q(binding__member=person)
-            | Q(copay__authorizer=person) | Q(copay__beneficiary=person),
-            status=ApplicationStatus.PENDING,
-        ):
-            application.status = ApplicationStatus.WITHDRAWN
-            save_audited(application, actor=actor, reason=reason,
-                         action="application_withdraw")
+        links.end_links_of_deceased(actor=actor, person=person, reason=reason)
         return person
 
 
@@ -223,6 +214,7 @@ def evoucher_activate(
 ) -> Person:
     """Record e-voucher activation: a binding is usable only once the member's e-voucher
     is activated (rule 9); activation never blocks the binding itself."""
+    reason = require_reason(reason)
     with transaction.atomic():
         person = lock_persons(person)[person.pk]
         if person.evoucher_activated_at is not None:

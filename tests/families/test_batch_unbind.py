@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from accounts.models import AuditEvent
 from families.idnumbers import make_resident_id
-from families.models import Binding, CoPayAuthorization
+from families.models import Binding, CoPayAuthorization, Person
 from families.services.batch import LinkIds, Outcome, ReportRow, batch_unbind
 from tests import factories as f
 
@@ -273,11 +273,24 @@ def test_copay_with_a_pending_settlement_is_skipped_and_reported(operator, tmp_p
     assert row["结果代码"] == "skipped_pending_settlement" and "未结算" in row["说明"]
 
 
-def test_death_revokes_despite_a_pending_settlement(operator, tmp_path):
+def test_registered_death_revokes_despite_a_pending_settlement(operator, tmp_path):
     parent, _child, copay = _pending_inpatient_copay()
+    # registered dead by a path that left the link live (e.g. before this rule existed)
+    Person.objects.filter(pk=parent.pk).update(death_date=datetime.date(2026, 1, 2))
     file = write_csv(tmp_path / "in.csv", ["id_number"], [[parent.id_number]])
     assert run("--csv", str(file), "--reason", "死亡")[0] == 0
     assert status(copay) == "revoked"
+
+
+def test_reason_death_for_a_living_person_skips_a_copay_with_a_pending_settlement(
+        operator, tmp_path):
+    parent, _child, copay = _pending_inpatient_copay()
+    file = write_csv(tmp_path / "in.csv", ["id_number"], [[parent.id_number]])
+    code, out = run("--csv", str(file), "--reason", "死亡", "--report", str(tmp_path / "r.csv"))
+    assert code == 0 and "未结算 1" in out
+    assert status(copay) == "active"
+    [row] = read_report(tmp_path / "r.csv")
+    assert row["结果代码"] == "skipped_pending_settlement"
 
 
 def test_self_request_respects_the_waiting_period_administrative_reasons_do_not(

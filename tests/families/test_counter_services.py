@@ -102,7 +102,7 @@ def test_rule_violation_at_intake_saves_nothing_and_leaves_no_file(clerk, settin
 
 
 def test_failure_after_files_were_written_deletes_them(clerk, settings, monkeypatch):
-    from families.services import counter
+    from families.services.counter import operations as counter
 
     def broken(*args, **kwargs):
         raise RuleViolation("boom", "测试")

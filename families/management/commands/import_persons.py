@@ -34,12 +34,13 @@ class Command(BaseCommand):
             key=lambda data: (data.id_type, data.id_number),
         )
         report_row_errors(self, errors, skip_invalid=skip_invalid)
-        counts = {"created": 0, "updated": 0, "unchanged": 0}
+        counts = {"created": 0, "updated": 0, "unchanged": 0, "death_recorded": 0}
         reason = _("参保登记导入:%(file)s") % {"file": file.name}
         with transaction.atomic():
             for _line, data in rows:
                 counts[person_upsert(actor=actor, data=data, reason=reason, regions=regions)] += 1
-        self.stdout.write(_("新增 %(created)s,更新 %(updated)s,未变 %(unchanged)s,有误跳过 %(errors)s。")
+        self.stdout.write(_("新增 %(created)s,更新 %(updated)s,登记死亡 %(death_recorded)s,"
+                            "未变 %(unchanged)s,有误跳过 %(errors)s。")
                           % {**counts, "errors": len(errors)})
         if errors:
             raise CommandError(_("部分行有误已跳过。"), returncode=1)

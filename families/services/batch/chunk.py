@@ -9,7 +9,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import replace
 
-from django.db import OperationalError, connection, transaction
+from django.db import OperationalError, connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,9 +18,10 @@ from families import selectors
 from families.chinatime import add_months, china_date
 from families.choices import ApplicationStatus
 from families.idnumbers import mask_id_number
+from families.lifecycle import pending_settlement_blocks
 from families.models import Person
 from families.services.batch.sql import _filter_ids, _in, _is_deadlock, update_with_history
-from families.services.batch.types import BINDING, COPAY, DEATH, Outcome, ReportRow, _Kind
+from families.services.batch.types import BINDING, COPAY, Outcome, ReportRow, _Kind
 
 
 class ChunkMixin:
@@ -97,14 +98,24 @@ class ChunkMixin:
         return list(report.values())
 
     def _pending_settlements(self, kind: _Kind, ids: list[int]) -> set[int]:
-        if kind is not COPAY or not ids or self.reason == DEATH:
+        """Co-pay links of the chunk a pending settlement protects: the rule of
+        families.lifecycle.pending_settlement_blocks, keyed on a party's registered
+        death (never on the reason's text), applied to the chunk's facts at once."""
+        if kind is not COPAY or not ids:
             return set()
         from settlements.models import SettlementLine, SettlementStatus
 
         lines = SettlementLine.objects.filter(
             amount__gt=0, settlement__status=SettlementStatus.PENDING)
-        return set(_filter_ids(lines, "authorization_id", ids).values_list(
+        pending = set(_filter_ids(lines, "authorization_id", ids).values_list(
             "authorization_id", flat=True).distinct())
+        if not pending:
+            return pending
+        deceased = set(_filter_ids(kind.model.objects, "pk", sorted(pending)).filter(
+            models.Q(authorizer__death_date__isnull=False)
+            | models.Q(beneficiary__death_date__isnull=False)).values_list("pk", flat=True))
+        return {pk for pk in pending if pending_settlement_blocks(
+            has_pending_settlement=True, party_deceased=pk in deceased)}
 
     def _too_early(self, kind: _Kind, ids: list[int]) -> dict[int, str]:
         """{id: message} of the links the region's waiting period still protects

@@ -8,13 +8,15 @@ from typing import Protocol
 from django.db import models
 from django.utils.translation import gettext_lazy
 
-from families.choices import BindingStatus, CoPayStatus
+from families import lifecycle
+from families.lifecycle import BATCH_REASON_CAUSES, waiting_period_applies
 from families.models import Binding, CoPayAuthorization
 
 DEATH = "死亡"
-REASONS = [DEATH, "离婚", "参保终止", "本人申请", "数据清理"]
+REASONS = list(BATCH_REASON_CAUSES)
 # Administrative unbinds ignore the region's waiting period (binding rule 10).
-ADMINISTRATIVE_REASONS = {DEATH, "离婚", "参保终止", "数据清理"}
+ADMINISTRATIVE_REASONS = {reason for reason, cause in BATCH_REASON_CAUSES.items()
+                          if not waiting_period_applies(cause)}
 SCOPES = ("bindings", "copay", "all")
 DEFAULT_CHUNK_SIZE = 10_000
 
@@ -149,15 +151,12 @@ class _Kind:
 
 BINDING = _Kind(
     "binding", gettext_lazy("亲情账户绑定"), Binding, "holder", "member",
-    {BindingStatus.ACTIVE: (BindingStatus.UNBOUND, "binding_unbind"),
-     BindingStatus.PENDING: (BindingStatus.WITHDRAWN, "binding_withdraw")},
-    frozenset({BindingStatus.ACTIVE}), "min_months_before_unbind",
+    lifecycle.transitions(lifecycle.BINDING, lifecycle.EndCause.DATA_CLEANUP),
+    lifecycle.IN_FORCE_STATUSES[lifecycle.BINDING], "min_months_before_unbind",
 )
 COPAY = _Kind(
     "copay", gettext_lazy("家庭共济授权"), CoPayAuthorization, "authorizer", "beneficiary",
-    {CoPayStatus.ACTIVE: (CoPayStatus.REVOKED, "copay_revoke"),
-     CoPayStatus.SUSPENDED: (CoPayStatus.REVOKED, "copay_revoke"),
-     CoPayStatus.PENDING: (CoPayStatus.WITHDRAWN, "copay_withdraw")},
-    frozenset({CoPayStatus.ACTIVE, CoPayStatus.SUSPENDED}), "copay_min_months_before_revoke",
+    lifecycle.transitions(lifecycle.COPAY, lifecycle.EndCause.DATA_CLEANUP),
+    lifecycle.IN_FORCE_STATUSES[lifecycle.COPAY], "copay_min_months_before_revoke",
 )
 KINDS = {"bindings": (BINDING,), "copay": (COPAY,), "all": (BINDING, COPAY)}
