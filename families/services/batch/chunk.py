@@ -19,7 +19,7 @@ from families.chinatime import add_months, china_date
 from families.choices import ApplicationStatus
 from families.idnumbers import mask_id_number
 from families.lifecycle import pending_settlement_blocks
-from families.models import Person
+from families.models import CounterApplication, Person
 from families.services.batch.sql import _filter_ids, _in, _is_deadlock, update_with_history
 from families.services.batch.types import BINDING, COPAY, Outcome, ReportRow, _Kind
 
@@ -49,7 +49,8 @@ class ChunkMixin:
 
     def _lock(self, kind: _Kind, ids: Sequence[int]) -> list[tuple]:
         """(id, status, region id, first ID number, second ID number) of the chunk's
-        links, locked in primary-key order (not in a dry run; SQLite has no row locks,
+        links, locked in primary-key order after their pending counter applications
+        (not in a dry run; SQLite has no row locks,
         its IMMEDIATE transactions hold the database lock instead)."""
         qn = connection.ops.quote_name
         person = qn(Person._meta.db_table)
@@ -57,6 +58,14 @@ class ChunkMixin:
         lock = " FOR UPDATE OF l" if connection.features.has_select_for_update_of \
             and not self.dry_run else ""
         with connection.cursor() as cursor:
+            if lock:
+                # The lock order of families.services: counter applications first (a
+                # supervisor approving one holds it while he waits for its link).
+                app_where, app_params = _in(f"{kind.key}_id", ids)
+                cursor.execute(
+                    f"SELECT id FROM {qn(CounterApplication._meta.db_table)} "
+                    f"WHERE {app_where} AND status = %s ORDER BY id FOR UPDATE",
+                    [*app_params, ApplicationStatus.PENDING])
             cursor.execute(
                 f"SELECT l.id, l.status, a.insured_region_id, a.id_number, b.id_number "
                 f"FROM {qn(kind.model._meta.db_table)} l "
@@ -176,8 +185,6 @@ class ChunkMixin:
                                now: datetime.datetime) -> None:
         """A pending counter application whose binding/authorization was just withdrawn
         leaves the review queue with it (withdrawn, with history and audit event)."""
-        from families.models import CounterApplication
-
         where, params = _in(f"{kind.key}_id", link_ids)
         closed, history_ids = update_with_history(
             CounterApplication, {"status": "withdrawn"}, f"{where} AND status = %s",
