@@ -31,7 +31,7 @@ class RegionAdmin(ChangeReasonAdminMixin, ReadOnlyHistoryAdmin):
 @admin.register(ServiceHall)
 class ServiceHallAdmin(RegionScopedAdminMixin, ChangeReasonAdminMixin, ReadOnlyHistoryAdmin):
     region_field = "region"
-    list_display = ["code", "name", "region", "address"]
+    list_display = ["code", "name", "region", "address", "phone"]
     list_select_related = ["region"]
     list_filter = ["region"]
     search_fields = ["=code", "name"]
@@ -44,7 +44,11 @@ class UserAdmin(RegionScopedAdminMixin, DjangoUserAdmin, ReadOnlyHistoryAdmin):
     list_select_related = ["hall"]
     list_filter = ["is_active", "groups", "hall__region"]
     fieldsets = (
-        *DjangoUserAdmin.fieldsets,
+        *(
+            (title, {**opts, "fields": ("last_name", "first_name", "email")})
+            if "first_name" in opts["fields"] else (title, opts)
+            for title, opts in DjangoUserAdmin.fieldsets
+        ),
         (_("工作单位"), {"fields": ("hall",)}),
     )
     add_fieldsets = (

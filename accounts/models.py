@@ -53,6 +53,11 @@ class ServiceHall(models.Model):
         Region, on_delete=models.PROTECT, related_name="halls", verbose_name=_("统筹区")
     )
     address = models.CharField(_("地址"), max_length=200, blank=True)
+    phone = models.CharField(
+        _("咨询电话"), max_length=30, blank=True,
+        validators=[RegexValidator(r"^[0-9+()\- ]{5,30}$", _("电话只能包含数字、空格、+、-和括号。"))],
+        help_text=_("印在受理回执上,供群众查询办理进度,例如 010-12345678。"),
+    )
     history = HistoricalRecords(verbose_name=_("经办网点历史"))
 
     class Meta:
@@ -96,9 +101,26 @@ class User(AbstractUser):
     def region(self) -> Region | None:
         return self.hall.region if self.hall_id else None
 
+    def get_full_name(self) -> str:
+        """Chinese order, family name first (王小明); see `staff_display_name`."""
+        return staff_display_name(self.last_name, self.first_name)
+
+    def get_short_name(self) -> str:
+        return self.get_full_name() or self.username
+
     def __str__(self) -> str:
         full = self.get_full_name()
         return f"{full}({self.username})" if full else self.username
+
+
+def staff_display_name(family_name: str, given_name: str) -> str:
+    """The one place that orders a staff member's name: family name first, no space
+    between Chinese names (王小明), one space between Latin ones (Smith John)."""
+    family, given = (family_name or "").strip(), (given_name or "").strip()
+    if not family or not given:
+        return family or given
+    joiner = " " if (family + given).isascii() else ""
+    return f"{family}{joiner}{given}"
 
 
 class AuditAction(models.TextChoices):

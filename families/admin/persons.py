@@ -6,6 +6,7 @@ from accounts.paginator import EstimatedCountPaginator
 from accounts.scoping import RegionScopedAdminMixin
 from accounts.views import reveal_link
 from families.admin.search import PersonSearchMixin
+from families.chinatime import age_on, china_date
 from families.models import Binding, Person
 
 
@@ -56,7 +57,7 @@ class PersonAdmin(RegionScopedAdminMixin, PersonSearchMixin, ReadOnlyAdminMixin,
     ID numbers and phones are masked; revealing them is an audited action."""
 
     region_field = "insured_region"
-    list_display = ["name", "masked_id_number", "sex", "birth_date", "insurance_type",
+    list_display = ["name", "masked_id_number", "sex", "age", "insurance_type",
                     "insured_region", "insurance_status", "evoucher", "death_date"]
     list_select_related = ["insured_region"]
     list_filter = ["insurance_status", "insurance_type"]
@@ -65,7 +66,7 @@ class PersonAdmin(RegionScopedAdminMixin, PersonSearchMixin, ReadOnlyAdminMixin,
     list_per_page = 50
     paginator = EstimatedCountPaginator
     ordering = ["-id"]
-    fields = ["name", "id_type", "masked_id_number", "sex", "birth_date", "masked_phone",
+    fields = ["name", "id_type", "masked_id_number", "sex", "age", "masked_phone",
               "insurance_type", "insured_region", "insurance_status", "evoucher_activated_at",
               "death_date", "birth_region", "reveal"]
     readonly_fields = fields
@@ -85,6 +86,11 @@ class PersonAdmin(RegionScopedAdminMixin, PersonSearchMixin, ReadOnlyAdminMixin,
     def reveal(self, obj: Person) -> str:
         # Showing the full values is an explicit, audited action on its own page.
         return reveal_link(obj)
+
+    @admin.display(description=_("年龄"))
+    def age(self, obj: Person) -> str:
+        # Age, never the birth date: the birth date is the masked part of the ID number.
+        return _("%(age)s岁") % {"age": age_on(obj.birth_date, china_date())}
 
     @admin.display(description=_("证件号码"))
     def masked_id_number(self, obj: Person) -> str:

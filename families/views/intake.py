@@ -82,6 +82,7 @@ def commitment_letter(request):
         "holder_id": mask_id_number(parties.holder_ref().normalized_number),
         "member_id": mask_id_number(parties.member_ref().normalized_number),
         "relationship_label": Relationship(d["relationship"]).label,
+        "kind": d["kind"],
         "kind_label": dict(parties.fields["kind"].choices).get(d["kind"], ""),
         "hall": request.user.hall, "today": china_now().date(),
     })

@@ -56,5 +56,6 @@ def test_names_are_stripped_and_full_width_spaces_removed():
 
 
 def test_masks_keep_region_and_last_four():
-    assert mask_id_number("11010519491231002X") == "110105********002X"
+    assert mask_id_number("11010519491231002X") == "110105***********X"
+    assert mask_id_number("E12345678") == "E*******8"
     assert mask_phone("13912345678") == "139****5678"

@@ -16,8 +16,8 @@ REASON = "演示数据初始化"
 
 REGIONS = [("110100", "北京市"), ("330100", "杭州市")]
 HALLS = [
-    ("BJ01", "北京市东城区医保经办大厅", "110100", "北京市东城区建国门内大街1号"),
-    ("HZ01", "杭州市上城区医保服务中心", "330100", "杭州市上城区解放路100号"),
+    ("BJ01", "北京市东城区医保经办大厅", "110100", "北京市东城区建国门内大街1号", "010-65128000"),
+    ("HZ01", "杭州市上城区医保服务中心", "330100", "杭州市上城区解放路100号", "0571-87061234"),
 ]
 STAFF = [
     # username, last name, first name, hall, role, superuser
@@ -35,8 +35,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         regions = {code: self._region(code, name) for code, name in REGIONS}
         halls = {
-            code: self._hall(code, name, regions[region], address)
-            for code, name, region, address in HALLS
+            code: self._hall(code, name, regions[region], address, phone)
+            for code, name, region, address, phone in HALLS
         }
         users = {}
         for username, last, first, hall, role, superuser in STAFF:
@@ -60,10 +60,12 @@ class Command(BaseCommand):
             save_audited(region, actor=None, reason=REASON, action="created")
         return region
 
-    def _hall(self, code: str, name: str, region: Region, address: str) -> ServiceHall:
+    def _hall(self, code: str, name: str, region: Region, address: str,
+              phone: str) -> ServiceHall:
         hall = ServiceHall.objects.filter(code=code).first()
         if hall is None:
-            hall = ServiceHall(code=code, name=name, region=region, address=address)
+            hall = ServiceHall(code=code, name=name, region=region, address=address,
+                               phone=phone)
             save_audited(hall, actor=None, reason=REASON, action="created")
         return hall
 
