@@ -25,6 +25,9 @@ SCOPES = {
     CoPayScope.NEAR: {str(r) for r in NEAR_RELATIONSHIPS},
 }
 
+# numeric(12,2), what CoPayAuthorization.reserve holds (as settlements.money.MAX_AMOUNT).
+MAX_RESERVE = Decimal("9999999999.99")
+
 
 @dataclass(frozen=True)
 class CoPayPolicy:
@@ -115,8 +118,11 @@ def copay_checks(facts: CoPayFacts) -> list[Check]:
               % {"balance": balance if balance is not None else _("(无账户)"),
                  "minimum": policy.min_balance},
               {"balance": balance, "minimum": policy.min_balance}),
-        Check("invalid_reserve", facts.reserve >= 0,
-              _("预留金额不能为负数。") if facts.reserve < 0 else _("预留金额有效。")),
+        Check("invalid_reserve", 0 <= facts.reserve <= MAX_RESERVE,
+              _("预留金额不能为负数。") if facts.reserve < 0
+              else _("预留金额超过上限 %(max)s 元。") % {"max": MAX_RESERVE}
+              if facts.reserve > MAX_RESERVE else _("预留金额有效。"),
+              {"reserve": facts.reserve, "max": MAX_RESERVE}),
     ]
     checks.extend(_consent_checks(facts))
     return checks

@@ -70,7 +70,13 @@ def append_only_triggers(conninfo: dict) -> set[tuple[str, str]]:
         }
 
 
+# The SQLSTATE the append-only trigger raises (accounts/triggers.py: restrict_violation).
+TRIGGER_SQLSTATE = "23001"
+
+
 def update_is_rejected(conninfo: dict, table: str) -> bool:
+    """True when the append-only trigger itself refuses an UPDATE of `table` (its own
+    SQLSTATE); any other database error means the check cannot vouch for the table."""
     with psycopg.connect(**conninfo) as conn:
         try:
             with conn.transaction():
@@ -79,8 +85,12 @@ def update_is_rejected(conninfo: dict, table: str) -> bool:
                              .format(sql.Identifier(table), sql.Identifier(table)))
                 rows = conn.execute(sql.SQL("SELECT count(*) FROM {}")
                                     .format(sql.Identifier(table))).fetchone()[0]
-        except psycopg.Error:
-            return True
+        except psycopg.Error as exc:
+            if exc.sqlstate == TRIGGER_SQLSTATE:
+                return True
+            print(f"{table}: UPDATE 失败,但不是只追加触发器的拒绝({exc.sqlstate}):{exc}",
+                  file=sys.stderr)
+            return False
         return rows == 0  # nothing to update: not provable, not a failure
 
 

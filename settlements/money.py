@@ -8,12 +8,26 @@ from accounts.errors import RuleViolation
 
 FEN = Decimal("0.01")
 ZERO = Decimal("0.00")
+# What the money columns hold (numeric(12,2): amounts, balances, reserves). An amount
+# above it is a rule error, never a database error (tests/settlements/test_money_bounds.py
+# checks every money column against it).
+MAX_DIGITS = 12
+MAX_AMOUNT = Decimal(10) ** (MAX_DIGITS - 2) - FEN
+
+
+def too_large(value) -> RuleViolation:
+    return RuleViolation(
+        "invalid_amount",
+        _("金额 %(value)s 元超过上限 %(max)s 元。") % {"value": value, "max": MAX_AMOUNT},
+        value=value, max=MAX_AMOUNT,
+    )
 
 
 def to_money(value, *, allow_zero: bool = False) -> Decimal:
     """Parse an amount in yuan. Accepts Decimal, int or a numeric string; a float is a
     programming error (binary fractions are not money). More than two decimal places,
-    a negative amount or (unless `allow_zero`) zero is refused with `invalid_amount`."""
+    a negative amount, (unless `allow_zero`) zero, or more than the money columns hold
+    (MAX_AMOUNT) is refused with `invalid_amount`."""
     if isinstance(value, float | bool):
         raise TypeError("money must be Decimal, int or str, never float")
     try:
@@ -26,6 +40,8 @@ def to_money(value, *, allow_zero: bool = False) -> Decimal:
         raise RuleViolation(
             "invalid_amount", _("金额“%(value)s”不是有效数字。") % {"value": value}, value=value
         )
+    if abs(amount) > MAX_AMOUNT:
+        raise too_large(value)
     try:
         rounded = amount.quantize(FEN, rounding=ROUND_HALF_UP)
     except InvalidOperation:  # more digits than the decimal context holds (e.g. 4e77)

@@ -6,7 +6,8 @@ the command accepts is a row the service accepts.
 Rule codes raised by settlements (RuleViolation):
   category_not_allowed    use outside outpatient/inpatient/pharmacy/resident premium (rule 2)
   pending_only_inpatient  pending=True for a category other than inpatient
-  invalid_amount          not a number, more than two decimals, zero or negative
+  invalid_amount          not a number, more than two decimals, zero or negative, or
+                          more than numeric(12,2) holds (money.MAX_AMOUNT)
   reference_required      settlement without the institution's reference
   reference_conflict      a reference posted again with a different beneficiary, amount,
                           category or institution (the same claim again returns the first)

@@ -15,7 +15,7 @@ from accounts.errors import RuleViolation, require_reason
 from families import selectors
 from families.chinatime import add_months, china_date
 from families.choices import CoPayStatus, InsuranceStatus
-from families.copay_rules import CoPayFacts, copay_checks
+from families.copay_rules import MAX_RESERVE, CoPayFacts, copay_checks
 from families.lifecycle import EndCause, pending_settlement_blocks, waiting_period_applies
 from families.models import CoPayAuthorization, KinshipProof, Person
 from families.rules import OFFLINE_CONSENT, Check
@@ -82,7 +82,9 @@ def copay_apply(
     """Face verification on a channel makes the authorization active at once; offline
     counter verification leaves it pending for a different supervisor."""
     applied_at = applied_at or timezone.now()
-    reserve = Decimal(reserve).quantize(Decimal("0.01"))
+    reserve = Decimal(reserve)
+    if abs(reserve) <= MAX_RESERVE:  # a larger one is refused by the invalid_reserve check
+        reserve = reserve.quantize(Decimal("0.01"))
     with transaction.atomic():
         a = resolve_person(authorizer, _(AUTHORIZER))
         b = resolve_person(beneficiary, _(BENEFICIARY))

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from accounts.audit import save_audited
 from accounts.errors import RuleViolation
 from settlements.models import LedgerEntry, PersonalAccount
+from settlements.money import MAX_AMOUNT, too_large
 
 
 def lock_accounts(*, person_ids: Iterable[int] = (), account_ids: Iterable[int] = ()
@@ -42,6 +43,8 @@ def append_entry(
     history row, ledger entry with the balance after it. The check constraints refuse a
     negative balance even if a caller got this wrong."""
     new_balance = account.balance + amount
+    if new_balance > MAX_AMOUNT:
+        raise too_large(new_balance)
     if new_balance < 0:
         raise RuleViolation(
             "insufficient_balance",

@@ -1,7 +1,7 @@
 """Personal accounts: opening, monthly allocations, manual adjustments."""
 
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
@@ -76,7 +76,11 @@ def account_adjust(*, actor, account: PersonalAccount, amount, reason: str) -> L
     reason = require_reason(reason)
     if isinstance(amount, float | bool):
         raise TypeError("money must be Decimal, int or str, never float")
-    amount = Decimal(str(amount))
+    try:
+        amount = Decimal(str(amount).strip())
+    except InvalidOperation:
+        to_money(amount)  # raises invalid_amount with the message for a non-number
+        raise
     magnitude = to_money(abs(amount))
     signed = magnitude if amount > 0 else -magnitude
     with transaction.atomic():

@@ -40,3 +40,27 @@ def test_dump_restore_into_a_new_database_keeps_every_row_and_trigger(tmp_path):
     assert int(lines["accounts_auditevent"][0]) > 0
     assert lines["families_historicalbinding"][0] == lines["families_historicalbinding"][1]
     assert (tmp_path / "backup.dump").stat().st_size > 0
+
+
+def _check_module():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("backup_restore_check",
+                                                  ROOT / "scripts" / "backup_restore_check.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _conninfo() -> dict:
+    s = connection.settings_dict
+    return {"dbname": s["NAME"], "user": s["USER"], "password": s["PASSWORD"] or None,
+            "host": s["HOST"] or "127.0.0.1", "port": s["PORT"] or 5432}
+
+
+def test_the_check_counts_only_the_triggers_own_refusal_as_a_refusal():
+    check = _check_module()
+    f.counter_application(f.person("备份丙"), f.person("备份丁"), actor=f.clerk("c_clerk"))
+    assert check.update_is_rejected(_conninfo(), "families_historicalbinding") is True
+    # any other database error (here: no such table) fails the check instead of passing it
+    assert check.update_is_rejected(_conninfo(), "families_no_such_table") is False
