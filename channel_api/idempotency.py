@@ -1,13 +1,14 @@
 """Idempotent writes by the channel's request number.
 
 The record and the write share one transaction: INSERT ... ON CONFLICT DO NOTHING waits
-on a concurrent duplicate's uncommitted row, then SELECT ... FOR UPDATE reads the first
-result. A crash between commit and response leaves the stored result for the retry; a
+on a concurrent duplicate's uncommitted row; when the number is taken, SELECT ... FOR
+UPDATE reads the first result. A crash between commit and response leaves the stored result for the retry; a
 crash before commit leaves nothing, so the retry does the work."""
 
 from collections.abc import Callable
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import status
 
@@ -23,14 +24,10 @@ def run_once(*, client: ChannelClient, request_number: str, operation: str, body
     response; a RuleViolation it raises is stored and answered like a result."""
     digest = body_sha256(body)
     with transaction.atomic():
-        IdempotencyRecord.objects.bulk_create(
-            [IdempotencyRecord(client=client, request_number=request_number,
-                               operation=operation, body_sha256=digest)],
-            ignore_conflicts=True,
-        )
-        record = IdempotencyRecord.objects.select_for_update().get(
-            client=client, request_number=request_number)
-        if record.status_code is not None:
+        record_id = _claim(client, request_number, operation, digest)
+        if record_id is None:
+            record = IdempotencyRecord.objects.select_for_update().get(
+                client=client, request_number=request_number)
             if record.body_sha256 != digest or record.operation != operation:
                 raise ChannelError(
                     status.HTTP_409_CONFLICT, "idempotency_conflict",
@@ -46,6 +43,23 @@ def run_once(*, client: ChannelClient, request_number: str, operation: str, body
             # as a conflict (the service's transaction was rolled back to its savepoint).
             http_status, payload = status.HTTP_409_CONFLICT, error_body(
                 "conflict", _("与已有记录冲突,请查询后重试。"))
-        record.status_code, record.response_body = http_status, jsonable(payload)
-        record.save(update_fields=["status_code", "response_body"])
-        return http_status, record.response_body, False
+        payload = jsonable(payload)
+        IdempotencyRecord.objects.filter(pk=record_id).update(
+            status_code=http_status, response_body=payload)
+        return http_status, payload, False
+
+
+def _claim(client: ChannelClient, request_number: str, operation: str,
+           digest: str) -> int | None:
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING id: the new record's id, or None when
+    the number is taken (after waiting for a concurrent holder of it to commit)."""
+    table = connection.ops.quote_name(IdempotencyRecord._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (client_id, request_number, operation, body_sha256, "  # noqa: S608
+            "created_at) VALUES (%s, %s, %s, %s, %s) "
+            "ON CONFLICT (client_id, request_number) DO NOTHING RETURNING id",
+            [client.pk, request_number, operation, digest,
+             connection.ops.adapt_datetimefield_value(timezone.now())])
+        row = cursor.fetchone()
+    return row[0] if row else None

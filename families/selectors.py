@@ -25,6 +25,7 @@ def policy_in_force(region: Region | int, on: datetime.date) -> RegionPolicy:
     region_id = region if isinstance(region, int) else region.pk
     found = (
         RegionPolicy.objects.filter(region_id=region_id, effective_from__lte=on)
+        .select_related("region")
         .order_by("-effective_from")
         .first()
     )
@@ -32,7 +33,7 @@ def policy_in_force(region: Region | int, on: datetime.date) -> RegionPolicy:
 
 
 def binding_policy(policy: RegionPolicy) -> BindingPolicy:
-    region_code = Region.objects.values_list("code", flat=True).get(pk=policy.region_id)
+    region_code = policy.region.code
     return BindingPolicy(
         holder_limit=policy.holder_limit,
         member_limit=policy.member_limit,
@@ -131,7 +132,7 @@ def person_bindings(person: Person) -> QuerySet:
 
 
 def copay_policy(policy: RegionPolicy) -> CoPayPolicy:
-    region_code = Region.objects.values_list("code", flat=True).get(pk=policy.region_id)
+    region_code = policy.region.code
     return CoPayPolicy(
         region_code=region_code,
         scope=policy.copay_scope,
