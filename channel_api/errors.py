@@ -99,3 +99,15 @@ def exception_handler(exc, context) -> Response | None:
     if getattr(exc, "auth_header", None):
         headers["WWW-Authenticate"] = exc.auth_header
     return Response(body, status=exc.status_code, headers=headers)
+
+
+def bad_request(request, exception, template_name: str = "400.html"):
+    """handler400: requests refused before any view runs (config.middleware's NUL-byte
+    check, a broken multipart body) keep the API's JSON shape under /api/channels/."""
+    from django.http import JsonResponse
+    from django.views.defaults import bad_request as html_bad_request
+
+    if request.path.startswith("/api/channels/"):
+        return JsonResponse(error_body("invalid_request", _("请求无效。")), status=400,
+                            json_dumps_params={"ensure_ascii": False})
+    return html_bad_request(request, exception, template_name)

@@ -13,3 +13,5 @@ urlpatterns = [
 
 # Plain Chinese error page without traceback; a database outage becomes 503.
 handler500 = "config.errors.server_error"
+# JSON for the channel API, Django's plain page elsewhere.
+handler400 = "channel_api.errors.bad_request"

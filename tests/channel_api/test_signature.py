@@ -157,3 +157,15 @@ def test_nonces_are_pruned_after_the_window_and_a_replay_stays_refused_by_time(c
     response = wechat.post(client, "/ping/", {}, nonce="nonce-old-1",
                            timestamp=int(time.time()) - 16 * 60)
     assert (response.status_code, body(response)["code"]) == (401, "timestamp_expired")
+
+
+def test_a_nul_byte_in_the_query_string_is_a_json_400(client, wechat):
+    response = wechat.post(client, "/ping/?x=%00", {}, sign_path="/api/channels/v1/ping/?x=%00")
+    assert response.status_code == 400
+    assert body(response)["code"] == "invalid_request"
+
+
+def test_a_nul_byte_elsewhere_keeps_the_plain_400_page(client):
+    response = client.get("/admin/?q=%00")
+    assert response.status_code == 400
+    assert "text/html" in response["Content-Type"]
