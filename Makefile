@@ -7,7 +7,7 @@ SQLITE_URL := sqlite:///$(CURDIR)/var/test.sqlite3
 PG_URL := $(or $(TEST_DATABASE_URL),$(filter postgres%,$(DATABASE_URL)))
 PYTEST_ARGS ?=
 
-.PHONY: demo test install install-test lint test-sqlite test-postgres messages serve bench-unbind bench-admin
+.PHONY: demo test install install-test lint test-sqlite test-postgres messages serve bench-unbind bench-admin bench-channel-api
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -62,3 +62,9 @@ bench-unbind: install
 bench-admin: install
 	DATABASE_URL=$(or $(PG_URL),$(error set DATABASE_URL=postgres://... or TEST_DATABASE_URL)) \
 	$(PY) bench/admin_pages.py --persons $(or $(PERSONS),1000000)
+
+# Channel API (issue 16): gunicorn on 127.0.0.1:8116 over database i16_bench (100,000
+# persons, generated once and reused), the client kit at 1/10/50 clients vs a signed no-op.
+bench-channel-api: install
+	DATABASE_URL=$(or $(PG_URL),$(error set DATABASE_URL=postgres://... or TEST_DATABASE_URL)) \
+	$(PY) bench/channel_api.py --persons $(or $(PERSONS),100000)
