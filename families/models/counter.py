@@ -47,6 +47,13 @@ class CounterApplication(models.Model):
         related_name="+", verbose_name=_("审核人"),
     )
     review_reason = models.CharField(_("审核意见"), max_length=200, blank=True)
+    # 审核中: the supervisor who took the application for review, and since when
+    # (families.services.claims; ends on decision, release, or after the region's time).
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", verbose_name=_("审核中(领取人)"),
+    )
+    claimed_at = models.DateTimeField(_("领取时间"), null=True, blank=True)
     history = HistoricalRecords(verbose_name=_("窗口受理历史"))
 
     class Meta:
@@ -66,6 +73,11 @@ class CounterApplication(models.Model):
                     | models.Q(kind="copay", copay__isnull=False, binding__isnull=True)
                 ),
                 name="application_one_target",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(claimed_by__isnull=True, claimed_at__isnull=True)
+                | models.Q(claimed_by__isnull=False, claimed_at__isnull=False),
+                name="application_claim_complete",
             ),
         ]
         indexes = [

@@ -58,6 +58,10 @@ class RegionPolicy(models.Model):
         _("审核时限(工作日)"), default=3, validators=[MinValueValidator(1)],
         help_text=_("受理回执承诺的审核期限;超过即在待审核队列中标为逾期。"),
     )
+    review_claim_minutes = models.PositiveSmallIntegerField(
+        _("审核领取有效时长(分钟)"), default=30, validators=[MinValueValidator(1)],
+        help_text=_("审核员领取申请后,超过此时长未作决定,其他审核员可以接手。"),
+    )
 
     # --- 家庭共济 co-pay
     copay_scope = models.CharField(

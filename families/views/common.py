@@ -42,7 +42,7 @@ def render_admin(request, template: str, title: str, context: dict | None = None
 def applications_for(user) -> QuerySet:
     """Applications of the user's region (the hall's region), ready for display."""
     qs = CounterApplication.objects.select_related(
-        "hall", "submitted_by", "reviewed_by",
+        "hall", "submitted_by", "reviewed_by", "claimed_by",
         "binding__holder", "binding__member", "binding__proof",
         "copay__authorizer", "copay__beneficiary", "copay__proof",
     )

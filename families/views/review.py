@@ -13,6 +13,7 @@ from families import selectors
 from families.chinatime import china_date
 from families.choices import ApplicationStatus
 from families.forms_counter import LookupForm, QueueFilterForm, ReviewForm, WithdrawForm
+from families.services.claims import application_claim, application_release, claim_is_live
 from families.services.counter import (
     application_approve,
     application_reject,
@@ -49,14 +50,17 @@ def queue(request):
     today = china_date()
     applications = [found[pk] for pk in page.object_list if pk in found]
     policies = selectors.review_policy_for(applications)
-    calendars = {}
+    calendars, claim_minutes = {}, {}
     rows = []
     for a in applications:
         region_id = a.hall.region_id
         if region_id not in calendars:
             calendars[region_id] = selectors.work_calendar(region_id)
+            claim_minutes[region_id] = selectors.policy_in_force(
+                region_id, today).review_claim_minutes
         rows.append({"application": a, "deadline": review_deadline(
-            a, calendar=calendars[region_id], policy=policies[a.pk], today=today)})
+            a, calendar=calendars[region_id], policy=policies[a.pk], today=today),
+            "claimed": claim_is_live(a, minutes=claim_minutes[region_id])})
     query = request.GET.copy()
     query.pop("page", None)
     return render_admin(request, "counter/queue.html", _("待审核"), {
@@ -65,9 +69,27 @@ def queue(request):
     })
 
 
+def _claim_action(request, application, decision: str):
+    """领取 / 释放 / 接手 on the review page; the service decides under the row lock."""
+    try:
+        if decision == "claim":
+            application_claim(actor=request.user, application=application)
+            messages.success(request, _("已领取 %(number)s,其他审核员将看到您正在审核。") % {
+                "number": application.number})
+        else:
+            application_release(actor=request.user, application=application)
+            messages.success(request, _("已释放 %(number)s 的审核领取。") % {
+                "number": application.number})
+    except RuleViolation as exc:
+        messages.error(request, exc.text)
+    return redirect("counter:review", pk=application.pk)
+
+
 @require_perm(REVIEW_APPLICATION)
 def review(request, pk: int):
     application = get_object_or_404(applications_for(request.user), pk=pk)
+    if request.method == "POST" and request.POST.get("decision") in ("claim", "release"):
+        return _claim_action(request, application, request.POST["decision"])
     form = ReviewForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         decision = request.POST.get("decision")
@@ -93,6 +115,8 @@ def review(request, pk: int):
         "checks": application_review_checks(application) if pending else [],
         "pending": pending,
         "own_application": application.submitted_by_id == request.user.pk,
+        "claim_live": pending and claim_is_live(application),
+        "claim_mine": application.claimed_by_id == request.user.pk,
         "form": form,
     })
 

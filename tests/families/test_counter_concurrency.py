@@ -27,3 +27,20 @@ def test_two_supervisors_approving_at_once_decide_the_application_once():
     codes = sorted(getattr(r, "rule_code", "ok") for r in results)
     assert codes == ["invalid_state", "ok"]
     assert app.binding.history.filter(status="active").count() == 1
+
+
+def test_two_supervisors_claiming_at_once_leave_one_claim():
+    from families.services.claims import application_claim
+
+    app = f.counter_application(actor=f.clerk("clerk_a"))
+    first, second = f.supervisor("supervisor_a"), f.supervisor("supervisor_b")
+    results = race([
+        lambda: application_claim(actor=first, application=app),
+        lambda: application_claim(actor=second, application=app),
+    ])
+    codes = sorted(getattr(r, "rule_code", "ok") for r in results)
+    assert codes == ["claim_held", "ok"]
+    app.refresh_from_db()
+    winner = next(r for r in results if not isinstance(r, Exception))
+    assert app.claimed_by_id == winner.claimed_by_id
+    assert app.history.exclude(claimed_by=None).count() == 1

@@ -15,6 +15,7 @@ from families.chinatime import china_date
 from families.choices import ApplicationStatus, NoFaceReason
 from families.models import ApplicationSequence, CounterApplication
 from families.services.bindings import require_reviewer
+from families.services.claims import end_claim, require_claim_free
 from families.services.counter.kinds import IntakeData, application_target, operations_for
 from families.services.scans import MAX_SCANS, delete_files, scan_validate
 
@@ -134,6 +135,7 @@ def application_approve(*, actor, application: CounterApplication,
         application = _lock_application(application)
         _require_pending(application)
         require_reviewer(actor, application.submitted_by_id)
+        require_claim_free(actor, application)
         operations = operations_for(application.kind)
         operations.approve(actor=actor, target=application_target(application), reason=reason)
         return _decide(application, actor=actor, reason=reason,
@@ -148,6 +150,7 @@ def application_reject(*, actor, application: CounterApplication,
         application = _lock_application(application)
         _require_pending(application)
         require_reviewer(actor, application.submitted_by_id)
+        require_claim_free(actor, application)
         operations = operations_for(application.kind)
         operations.reject(actor=actor, target=application_target(application), reason=reason)
         return _decide(application, actor=actor, reason=reason,
@@ -159,6 +162,7 @@ def _decide(application, *, actor, reason: str, status: str, action: str):
     application.reviewed_at = timezone.now()
     application.reviewed_by = actor
     application.review_reason = reason
+    end_claim(application)
     save_audited(application, actor=actor, reason=reason, action=action)
     return application
 
@@ -189,5 +193,6 @@ def _end(application, *, actor, reason: str, status: str, action: str, operation
         getattr(operations, operation)(actor=actor, target=application_target(application),
                                        reason=reason)
         application.status = status
+        end_claim(application)
         save_audited(application, actor=actor, reason=reason, action=action)
         return application
