@@ -185,6 +185,9 @@ STORAGES = {
 SCAN_MAX_BYTES = env.int("SCAN_MAX_BYTES", default=5 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# Scans are personal data: readable by the service account only.
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 
 # --- Sessions: counter PCs are shared ----------------------------------------------------
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

@@ -19,6 +19,7 @@ FIELD_OF_CODE = {
     "scan_too_large": "scans",
     "scan_type_not_allowed": "scans",
     "scan_invalid": "scans",
+    "scan_pdf_active_content": "scans",
     "scan_required": "scans",
     "scan_too_many": "scans",
     "proof_mismatch": "proof_type",

@@ -8,6 +8,8 @@ from pathlib import PurePath
 from typing import Any
 
 import filetype
+
+from families.services.pdf_safety import pdf_refuse_active_content
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.utils.translation import gettext as _
@@ -69,6 +71,8 @@ def scan_validate(upload) -> ValidScan:
         )
     if content_type in PILLOW_FORMATS:
         _verify_image(upload, name, PILLOW_FORMATS[content_type])
+    else:
+        pdf_refuse_active_content(upload, name)
     digest = hashlib.sha256()
     upload.seek(0)
     for chunk in upload.chunks():

@@ -47,13 +47,14 @@ def test_counter_pages_carry_the_same_policy(clerk_client):
     assert "no-cache" in response["Cache-Control"] or "private" in response["Cache-Control"]
 
 
-def test_the_scan_alone_may_be_framed_by_the_same_origin(clerk_client):
+def test_a_scan_is_sandboxed_never_sniffed_and_never_framed(clerk_client):
     application = f.counter_application(actor=f.clerk("h_clerk2"))
     scan = application.binding.proof.scans.get()
     response = clerk_client.get(f"/admin/counter/scans/{scan.pk}/")
     assert response.status_code == 200
-    assert response["X-Frame-Options"] == "SAMEORIGIN"
-    assert _csp(response)["frame-ancestors"] == ["'self'"]
+    assert response["X-Frame-Options"] == "DENY"
+    assert _csp(response)["sandbox"] == []
+    assert _csp(response)["default-src"] == ["'none'"]
     assert response["X-Content-Type-Options"] == "nosniff"
 
 
