@@ -8,8 +8,6 @@ from pathlib import PurePath
 from typing import Any
 
 import filetype
-
-from families.services.pdf_safety import pdf_refuse_active_content
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.utils.translation import gettext as _
@@ -18,6 +16,7 @@ from PIL import Image
 from accounts.audit import save_audited
 from accounts.errors import RuleViolation
 from families.models import KinshipProof, ProofScan
+from families.services.pdf_safety import pdf_refuse_active_content
 
 MAX_SCANS = 10
 ALLOWED_SCAN_TYPES = {"application/pdf", "image/jpeg", "image/png"}
