@@ -26,6 +26,7 @@ FIELD_OF_CODE = {
     "proof_number_required": "proof_number",
     "commitment_required": "commitment_signed",
     "no_face_reason_required": "no_face_reason_other",
+    "no_face_reason_age_mismatch": "no_face_reason",
 }
 
 

@@ -18,6 +18,7 @@ from families.choices import (
     Channel,
     ConsentMethod,
     InsuranceStatus,
+    NoFaceReason,
     ProofType,
     Relationship,
 )
@@ -255,6 +256,26 @@ def binding_checks(facts: BindingFacts) -> list[Check]:
         *verification_checks(facts),
     ]
     return checks
+
+
+ADULT_AGE = 18
+
+
+def no_face_reason_for_age(reason: str, age: int) -> str | None:
+    """Why face verification is impossible must fit the member's age: 高龄 is never the
+    reason for a minor, 未成年人 never for an adult. Returns the failure message."""
+    if reason == NoFaceReason.ELDERLY and age < ADULT_AGE:
+        return _("被绑定人/共济人 %(age)s 周岁,是未成年人,不能以“高龄”为无法刷脸的原因。") % {
+            "age": age}
+    if reason == NoFaceReason.MINOR and age >= ADULT_AGE:
+        return _("被绑定人/共济人 %(age)s 周岁,已成年,不能以“未成年人”为无法刷脸的原因。") % {
+            "age": age}
+    return None
+
+
+def suggested_no_face_reason(age: int) -> str | None:
+    """The reason the intake form preselects: 未成年人 for a minor."""
+    return NoFaceReason.MINOR if age < ADULT_AGE else None
 
 
 def first_failure(checks: list[Check]) -> Check | None:

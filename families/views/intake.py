@@ -7,15 +7,23 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.errors import RuleViolation
-from families.chinatime import china_now
+from families.chinatime import age_on, china_date, china_now
 from families.choices import Relationship
 from families.forms_counter import FIELD_OF_CODE, PartiesForm, VerificationForm
 from families.idnumbers import mask_id_number
+from families.rules import suggested_no_face_reason
+from families.selectors import find_person
 from families.services.counter import (
     application_precheck,
     application_submit,
 )
 from families.services.deadlines import review_deadline
+from families.services.staging import (
+    purge_stale,
+    scans_discard,
+    scans_open_staged,
+    scans_stage,
+)
 from families.views.common import (
     ADD_APPLICATION,
     VIEW_APPLICATION,
@@ -32,12 +40,41 @@ def _step2_ready(checks) -> bool:
     return bool(checks) and all(c.passed for c in checks)
 
 
+STAGED_KEY = "intake_staged_scans"
+
+
+def _member_age(parties: PartiesForm) -> int | None:
+    member = find_person(parties.cleaned_data["member_id_type"],
+                         parties.member_ref().normalized_number)
+    return age_on(member.birth_date, china_date()) if member else None
+
+
+def _fresh_verification(parties: PartiesForm) -> VerificationForm:
+    """Step 2 as it first appears: the reason preselected for a minor, the cursor on
+    the first field (the clerk continues typing right after the pre-check)."""
+    age = _member_age(parties)
+    initial = {"no_face_reason": suggested_no_face_reason(age)} if age is not None else {}
+    form = VerificationForm(relationship=parties.cleaned_data["relationship"], initial=initial)
+    form.fields["no_face_reason"].widget.attrs["autofocus"] = True
+    return form
+
+
+def _focus_first_error(form: VerificationForm) -> None:
+    for name in form.fields:
+        if name in form.errors:
+            form.fields[name].widget.attrs["autofocus"] = True
+            return
+
+
 @require_perm(ADD_APPLICATION)
 def intake(request):
     """Step 1 (action=precheck): parties and the eligibility pre-check. Step 2 (shown
-    when every check passed; action=submit): the verification record and scans."""
+    when every check passed; action=submit): the verification record and scans. Scans
+    of a refused step 2 stay staged (families.services.staging) and are offered again."""
     title = _("窗口受理")
     if request.method != "POST":
+        scans_discard(actor=request.user, index=request.session.pop(STAGED_KEY, {}))
+        purge_stale(actor=request.user)
         return render_admin(request, INTAKE_TEMPLATE, title, {"parties": PartiesForm()})
     action = request.POST.get("action", "precheck")
     parties = PartiesForm(request.POST)
@@ -47,25 +84,45 @@ def intake(request):
     checks = application_precheck(kind=d["kind"], holder=parties.holder_ref(),
                                   member=parties.member_ref(), relationship=d["relationship"],
                                   hall=request.user.hall, reserve=d["reserve"])
+    staged = request.session.get(STAGED_KEY, {})
     context = {"parties": parties, "checks": checks, "step2": _step2_ready(checks),
-               "relationship_label": Relationship(d["relationship"]).label}
+               "relationship_label": Relationship(d["relationship"]).label,
+               "staged": list(staged.values())}
     if action != "submit" or not context["step2"]:
-        context["verification"] = VerificationForm(relationship=d["relationship"])
+        context["verification"] = _fresh_verification(parties)
         return render_admin(request, INTAKE_TEMPLATE, title, context)
+    kept = [t for t in request.POST.getlist("staged") if t in staged]
     verification = VerificationForm(request.POST, request.FILES, relationship=d["relationship"])
+    verification.fields["scans"].required = not kept
     context["verification"] = verification
     if verification.is_valid():
+        reopened = scans_open_staged(actor=request.user, index=staged, tokens=kept)
         try:
             application = application_submit(
                 actor=request.user, data=verification.intake_data(parties),
-                scans=verification.cleaned_data["scans"],
+                scans=[*reopened, *verification.cleaned_data["scans"]],
             )
         except RuleViolation as exc:
             add_rule_error(verification, exc, FIELD_OF_CODE)
         else:
+            scans_discard(actor=request.user, index=request.session.pop(STAGED_KEY, {}))
             messages.success(request, _("已受理,受理编号 %(number)s。") % {
                 "number": application.number})
             return redirect("counter:receipt", pk=application.pk)
+        finally:
+            for handle in reopened:
+                handle.close()
+    # Refused: keep what the clerk chose (staged files he unticked are dropped).
+    dropped = {t: m for t, m in staged.items() if t not in kept}
+    scans_discard(actor=request.user, index=dropped)
+    index, refused = scans_stage(actor=request.user, uploads=request.FILES.getlist("scans"),
+                                 already={t: staged[t] for t in kept})
+    for exc in refused:
+        if exc.text not in verification.errors.get("scans", []):
+            verification.add_error("scans", exc.text)
+    request.session[STAGED_KEY] = index
+    context["staged"] = list(index.values())
+    _focus_first_error(verification)
     return render_admin(request, INTAKE_TEMPLATE, title, context)
 
 

@@ -85,7 +85,8 @@ def test_minor_cannot_be_bound_by_a_sibling_at_the_counter(clerk):
     holder = f.person()
     member = f.person(birth=timezone.localdate() - datetime.timedelta(days=365 * 8))
     assert code_of(lambda: f.counter_application(holder, member, actor=clerk,
-                                                 relationship="sibling")) == (
+                                                 relationship="sibling",
+                                                 no_face_reason="minor")) == (
         "verification_required")
 
 

@@ -214,7 +214,9 @@ def test_one_bad_file_among_good_ones_saves_nothing(client, clerk, settings):
     response = submit(as_user(client, clerk), holder, member,
                       [f.scan_file("a.png"), f.scan_file("b.pdf", b"not a pdf at all")])
     assert response.status_code == 200
-    assert not ProofScan.objects.exists() and stored_files(settings) == []
+    assert not ProofScan.objects.exists()
+    # only the good file stays, staged for the clerk's next try (test_scan_uploads.py)
+    assert [p.parent.parent.name for p in stored_files(settings)] == ["staging"]
 
 
 def test_missing_confirmation_is_a_form_error(client, clerk):

@@ -88,3 +88,60 @@ def test_stored_scans_are_0600_in_0700_folders(settings):
     while folder != settings.PRIVATE_MEDIA_ROOT:
         assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
         folder = folder.parent
+
+
+# --- intake: a refused step 2 keeps the scans ------------------------------------------
+
+
+def _intake_post(client, holder, member, **overrides):
+    data = {
+        "kind": "binding", "holder_id_type": "resident_id", "holder_id_number": holder.id_number,
+        "holder_name": holder.name, "member_id_type": "resident_id",
+        "member_id_number": member.id_number, "member_name": member.name,
+        "relationship": "child", "reserve": "0", "action": "submit",
+        "no_face_reason": "elderly", "holder_id_seen": "on", "member_id_seen": "on",
+        "proof_seen": "on", "proof_type": "household_register", "proof_number": "HK-9",
+        "commitment_signed": "on",
+    }
+    data.update(overrides)
+    return client.post(reverse("counter:intake"), {k: v for k, v in data.items() if v is not None})
+
+
+def test_scans_survive_a_refused_step_two_and_are_submitted_without_reselecting(client, settings):
+    clerk = f.clerk("staging_clerk")
+    holder, member = f.person("钱国强"), f.person("钱小妹")
+    client.force_login(clerk)
+    refused = _intake_post(client, holder, member, commitment_signed=None,
+                           scans=f.scan_file("户口簿.png"))
+    html = refused.content.decode()
+    assert refused.status_code == 200 and "户口簿.png" in html and 'name="staged"' in html
+    staged = list(client.session["intake_staged_scans"])
+    staged_files = list((settings.PRIVATE_MEDIA_ROOT / "staging").rglob("*"))
+    assert [p for p in staged_files if p.is_file()]
+    assert all(stat.S_IMODE(p.stat().st_mode) in (0o600, 0o700) for p in staged_files)
+    accepted = _intake_post(client, holder, member, staged=staged)
+    assert accepted.status_code == 302, accepted.content.decode()[:3000]
+    scan = ProofScan.objects.get()
+    assert scan.original_name == "户口簿.png" and scan.size == len(f.png_bytes())
+    assert not [p for p in (settings.PRIVATE_MEDIA_ROOT / "staging").rglob("*") if p.is_file()]
+
+
+def test_staged_scans_of_another_clerk_cannot_be_claimed(client):
+    owner, thief = f.clerk("staging_owner"), f.clerk("staging_thief")
+    holder, member = f.person("孙国强"), f.person("孙小妹")
+    client.force_login(owner)
+    _intake_post(client, holder, member, commitment_signed=None, scans=f.scan_file())
+    token = next(iter(client.session["intake_staged_scans"]))
+    client.force_login(thief)
+    response = _intake_post(client, holder, member, staged=[token])
+    assert response.status_code == 200 and not ProofScan.objects.exists()
+
+
+def test_a_new_intake_discards_the_staged_scans(client, settings):
+    clerk = f.clerk("staging_clerk2")
+    client.force_login(clerk)
+    _intake_post(client, f.person("周甲"), f.person("周乙"), commitment_signed=None,
+                 scans=f.scan_file())
+    client.get(reverse("counter:intake"))
+    assert not [p for p in (settings.PRIVATE_MEDIA_ROOT / "staging").rglob("*") if p.is_file()]
+    assert "intake_staged_scans" not in client.session

@@ -11,9 +11,11 @@ from django.utils.translation import gettext as _
 
 from accounts.audit import save_audited
 from accounts.errors import RuleViolation, require_reason
-from families.chinatime import china_date
+from families.chinatime import age_on, china_date
 from families.choices import ApplicationStatus, NoFaceReason
 from families.models import ApplicationSequence, CounterApplication
+from families.rules import no_face_reason_for_age
+from families.selectors import find_person
 from families.services.bindings import require_reviewer
 from families.services.claims import end_claim, require_claim_free
 from families.services.counter.kinds import IntakeData, application_target, operations_for
@@ -54,6 +56,13 @@ def _check_verification_record(data: IntakeData) -> None:
                             missing=missing)
     if not data.proof_number.strip():
         raise RuleViolation("proof_number_required", _("请填写亲属关系证明编号。"))
+    member = find_person(data.member.id_type, data.member.normalized_number)
+    if member is not None:
+        age = age_on(member.birth_date, china_date())
+        mismatch = no_face_reason_for_age(data.no_face_reason, age)
+        if mismatch:
+            raise RuleViolation("no_face_reason_age_mismatch", mismatch, age=age,
+                                reason=data.no_face_reason)
 
 
 def _intake_hall(actor):
