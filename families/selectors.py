@@ -29,7 +29,11 @@ def policy_in_force(region: Region | int, on: datetime.date) -> RegionPolicy:
         .order_by("-effective_from")
         .first()
     )
-    return found or RegionPolicy(region_id=region_id, effective_from=on)
+    if found:
+        return found
+    if isinstance(region, Region):  # the seeds' defaults, the region already at hand
+        return RegionPolicy(region=region, effective_from=on)
+    return RegionPolicy(region_id=region_id, effective_from=on)
 
 
 def binding_policy(policy: RegionPolicy) -> BindingPolicy:

@@ -43,7 +43,7 @@ def _facts(
         consent_method=consent_method,
         today=day,
         holder_policy=selectors.binding_policy(
-            selectors.policy_in_force(holder.insured_region_id, policy_day)
+            selectors.policy_in_force(holder.insured_region, policy_day)
         ),
         member_policy=_member_policy(member, policy_day),
         proof=selectors.proof_facts(proof),
@@ -55,9 +55,9 @@ def _facts(
 def _member_policy(member: Person, day: datetime.date):
     """Limits protecting the member follow his insured region; the birth-registry
     exemption follows the region where his birth was registered."""
-    policy = selectors.binding_policy(selectors.policy_in_force(member.insured_region_id, day))
+    policy = selectors.binding_policy(selectors.policy_in_force(member.insured_region, day))
     if member.birth_region_id and member.birth_region_id != member.insured_region_id:
-        birth = selectors.binding_policy(selectors.policy_in_force(member.birth_region_id, day))
+        birth = selectors.binding_policy(selectors.policy_in_force(member.birth_region, day))
         policy = replace(
             policy,
             birth_exemption_enabled=birth.birth_exemption_enabled,

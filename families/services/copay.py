@@ -43,9 +43,9 @@ def _facts(*, authorizer: Person, beneficiary: Person, relationship: str, consen
         relationship=relationship,
         consent_method=consent_method,
         authorizer_policy=selectors.copay_policy(
-            selectors.policy_in_force(authorizer.insured_region_id, day)),
+            selectors.policy_in_force(authorizer.insured_region, day)),
         beneficiary_policy=selectors.copay_policy(
-            selectors.policy_in_force(beneficiary.insured_region_id, day)),
+            selectors.policy_in_force(beneficiary.insured_region, day)),
         live_count=live.count(),
         pair_live_exists=pair.exists(),
         authorizer_balance=selectors.personal_account_balance(authorizer),
