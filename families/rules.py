@@ -47,6 +47,7 @@ class PartyFacts:
     deceased: bool
     region_code: str
     birth_region_code: str | None = None
+    evoucher_activated: bool = True
 
 
 @dataclass(frozen=True)
@@ -254,6 +255,7 @@ def binding_checks(facts: BindingFacts) -> list[Check]:
                      facts.member_policy.monthly_limit,
                      _("本月已新增被绑定 %(count)s 次,上限 %(limit)s 次")),
         *verification_checks(facts),
+        evoucher_notice(facts.member),
     ]
     return checks
 
@@ -276,6 +278,17 @@ def no_face_reason_for_age(reason: str, age: int) -> str | None:
 def suggested_no_face_reason(age: int) -> str | None:
     """The reason the intake form preselects: 未成年人 for a minor."""
     return NoFaceReason.MINOR if age < ADULT_AGE else None
+
+
+def evoucher_notice(member: PartyFacts) -> Check:
+    """Binding rule 9: a binding is usable only once the member's e-voucher is activated.
+    Shown, never blocking (always passed): activation is recorded separately."""
+    return Check(
+        "evoucher_activation", True,
+        _("被绑定人电子凭证已激活。") if member.evoucher_activated
+        else _("被绑定人电子凭证未激活:可以受理,激活后绑定方可使用。"),
+        {"activated": member.evoucher_activated},
+    )
 
 
 def first_failure(checks: list[Check]) -> Check | None:

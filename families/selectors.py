@@ -60,6 +60,7 @@ def party_facts(person: Person) -> PartyFacts:
         deceased=person.is_deceased,
         region_code=person.insured_region.code,
         birth_region_code=person.birth_region.code if person.birth_region_id else None,
+        evoucher_activated=person.evoucher_activated_at is not None,
     )
 
 

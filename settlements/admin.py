@@ -17,7 +17,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from accounts.admin_actions import bound_form, render_confirmation
+from accounts.admin_actions import ReasonForm, bound_form, confirm_then_call, render_confirmation
 from accounts.admin_mixins import ReadOnlyAdminMixin, masked_id_column
 from accounts.errors import RuleViolation
 from accounts.history_admin import ReadOnlyHistoryAdmin
@@ -29,10 +29,18 @@ from families.chinatime import CHINA
 from settlements.models import LedgerEntry, PersonalAccount, Settlement, SettlementLine
 from settlements.money import format_yuan
 from settlements.selectors import china_midnight
-from settlements.services import settlement_finalize, settlement_reverse
+from settlements.services import account_adjust, settlement_finalize, settlement_reverse
 from settlements.statement import statement_response
 
 RECENT_ENTRIES = 20
+# System administrators correct balances (no other role changes an account by hand).
+ADJUST_PERMISSION = "settlements.change_personalaccount"
+
+
+class AdjustForm(ReasonForm):
+    amount = forms.DecimalField(label=_("调整金额(元,负数为调减)"), max_digits=12,
+                                decimal_places=2)
+    field_order = ["amount", "reason"]
 
 
 def money_column(field: str, description):
@@ -162,6 +170,23 @@ class PersonalAccountAdmin(RegionScopedAdminMixin, PersonSearchMixin, ReadOnlyAd
             _("记账时间"), _("类型"), _("发生额"), _("变动后余额"), _("就医人/摘要"),
         )
         return format_html("<table>{}{}</table>", header, rows)
+
+    actions = ["adjust_balance"]
+
+    @admin.action(description=_("调整个人账户余额(须填写原因)"), permissions=["adjust"])
+    def adjust_balance(self, request, queryset):
+        """A signed manual correction (调整) by a system administrator, with its reason;
+        account_adjust refuses a balance below zero or beyond what the column holds."""
+        return confirm_then_call(
+            self, request, queryset, permission=ADJUST_PERMISSION,
+            action_name="adjust_balance", title=_("调整个人账户余额"),
+            explanation=_("正数为调增,负数为调减;余额不能为负。每笔调整记入流水和历史。"),
+            call=lambda account, **kw: account_adjust(account=account, **kw),
+            form_class=AdjustForm,
+        )
+
+    def has_adjust_permission(self, request) -> bool:
+        return request.user.has_perm(ADJUST_PERMISSION)
 
     def get_urls(self):
         urls = super().get_urls()

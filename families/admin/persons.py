@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from accounts.admin_actions import confirm_then_call
 from accounts.admin_mixins import ReadOnlyAdminMixin
 from accounts.paginator import EstimatedCountPaginator
 from accounts.scoping import RegionScopedAdminMixin
@@ -8,6 +9,10 @@ from accounts.views import reveal_link
 from families.admin.search import PersonSearchMixin
 from families.chinatime import age_on, china_date
 from families.models import Binding, Person
+from families.services import evoucher_activate
+
+# Counter clerks record e-voucher activation (the clerk's own intake permission).
+ACTIVATE_PERMISSION = "families.add_counterapplication"
 
 
 class _BindingInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -71,6 +76,22 @@ class PersonAdmin(RegionScopedAdminMixin, PersonSearchMixin, ReadOnlyAdminMixin,
               "death_date", "birth_region", "reveal"]
     readonly_fields = fields
     inlines = [BindingsAsHolderInline, BindingsAsMemberInline]
+    actions = ["record_evoucher_activation"]
+
+    @admin.action(description=_("登记电子凭证已激活(线下激活)"), permissions=["activate"])
+    def record_evoucher_activation(self, request, queryset):
+        """Binding rule 9: staff record an offline e-voucher activation, with a reason;
+        the person page and the counter pre-check show it."""
+        return confirm_then_call(
+            self, request, queryset, permission=ACTIVATE_PERMISSION,
+            action_name="record_evoucher_activation", title=_("登记电子凭证已激活"),
+            explanation=_("核验本人身份后登记其医保电子凭证已激活;已激活的不会重复登记。"),
+            call=lambda person, **kw: evoucher_activate(person=person, **kw),
+            label=lambda person: f"{person.name} {person.masked_id_number}",
+        )
+
+    def has_activate_permission(self, request) -> bool:
+        return request.user.has_perm(ACTIVATE_PERMISSION)
 
     def get_queryset(self, request):
         # the person page shows both regions; the changelist joins the small region table

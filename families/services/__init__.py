@@ -44,8 +44,12 @@ from families.services.persons import (
     person_upsert,
     validate_person_row,
 )
+from families.services.registry import ImportOutcome, ImportResult, ImportRow, import_persons
 
 __all__ = [
+    "ImportOutcome",
+    "ImportResult",
+    "ImportRow",
     "ChannelEvidence",
     "PersonData",
     "PersonRef",
@@ -66,6 +70,7 @@ __all__ = [
     "copay_sync_status",
     "copay_withdraw",
     "evoucher_activate",
+    "import_persons",
     "person_record_death",
     "person_upsert",
     "require_reviewer",

@@ -133,13 +133,9 @@ def validate_person_row(row: dict[str, str], region_codes: set[str]) -> PersonDa
     )
 
 
-def person_upsert(*, actor, data: PersonData, reason: str, regions: dict[str, Region]) -> str:
-    """Create or update a person from the registry feed; returns created / updated /
-    unchanged / death_recorded. A death the feed brings is recorded as by
-    `person_record_death`: the person's links and pending applications end in the same
-    transaction. A change of insurance status suspends or resumes his co-pay at once."""
-    reason = require_reason(reason)
-    values = {
+def person_values(data: PersonData, regions: dict[str, Region]) -> dict:
+    """The Person fields a registry row sets."""
+    return {
         "name": data.name,
         "sex": data.sex,
         "birth_date": data.birth_date,
@@ -150,6 +146,34 @@ def person_upsert(*, actor, data: PersonData, reason: str, regions: dict[str, Re
         "death_date": data.death_date,
         "birth_region": regions[data.birth_region_code] if data.birth_region_code else None,
     }
+
+
+def _differs(person: Person, field: str, value) -> bool:
+    if field in ("insured_region", "birth_region"):  # by id: no query per person
+        return getattr(person, f"{field}_id") != (value.pk if value is not None else None)
+    return getattr(person, field) != value
+
+
+def upsert_outcome(person: Person | None, data: PersonData, regions: dict[str, Region]) -> str:
+    """What `person_upsert` would do with `data` for `person` as read: created, updated,
+    unchanged or death_recorded (the dry run's answer, and the import's fast path)."""
+    if person is None:
+        return "created"
+    values = person_values(data, regions)
+    if not any(_differs(person, f, v) for f, v in values.items()):
+        return "unchanged"
+    if data.death_date is not None and person.death_date is None:
+        return "death_recorded"
+    return "updated"
+
+
+def person_upsert(*, actor, data: PersonData, reason: str, regions: dict[str, Region]) -> str:
+    """Create or update a person from the registry feed; returns created / updated /
+    unchanged / death_recorded. A death the feed brings is recorded as by
+    `person_record_death`: the person's links and pending applications end in the same
+    transaction. A change of insurance status suspends or resumes his co-pay at once."""
+    reason = require_reason(reason)
+    values = person_values(data, regions)
     with transaction.atomic():
         person = Person.objects.filter(id_type=data.id_type, id_number=data.id_number).first()
         if person is None:
@@ -160,7 +184,7 @@ def person_upsert(*, actor, data: PersonData, reason: str, regions: dict[str, Re
         if dies:
             lock_pending_applications(person)  # lock order: applications before persons
         person = lock_persons(person)[person.pk]
-        changed = [f for f, v in values.items() if getattr(person, f) != v]
+        changed = [f for f, v in values.items() if _differs(person, f, v)]
         if not changed:
             return "unchanged"
         dies = dies and person.death_date is None
