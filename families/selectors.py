@@ -125,17 +125,6 @@ def find_person(id_type: str, id_number: str) -> Person | None:
     )
 
 
-def person_bindings(person: Person) -> QuerySet:
-    """A person's bindings on either side, newest first, ready for display."""
-    from django.db.models import Q
-
-    return (
-        Binding.objects.filter(Q(holder=person) | Q(member=person))
-        .select_related("holder", "member", "applied_by", "decided_by")
-        .order_by("-applied_at")
-    )
-
-
 def copay_policy(policy: RegionPolicy) -> CoPayPolicy:
     region_code = policy.region.code
     return CoPayPolicy(
