@@ -113,7 +113,7 @@ def test_region_policy_is_edited_by_sysadmin_only_and_needs_a_reason(client):
     client.force_login(admin_user)
     form = {
         "region": region.pk, "effective_from": "2027-01-01", "holder_limit": 5,
-        "member_limit": 6, "monthly_limit": 6, "binding_relationships": '["spouse"]',
+        "member_limit": 6, "monthly_limit": 6, "binding_relationships": ["spouse"],
         "face_verification_age": 16, "min_months_before_unbind": 0,
         "application_expiry_days": 30, "review_working_days": 3, "review_claim_minutes": 30,
         "copay_scope": "core",

@@ -67,7 +67,7 @@ EXPECTED: dict[str, tuple] = {
     "admin:app_list:axes": (LOGIN, 404, 200, 200, 404, 200),
     "admin:app_list:accounts": (LOGIN, 200, 200, 200, 200, 200),
     "admin:app_list:families": (LOGIN, 200, 200, 200, 200, 200),
-    "admin:app_list:settlements": (LOGIN, 404, 200, 404, 404, 200),
+    "admin:app_list:settlements": (LOGIN, 404, 200, 200, 404, 200),
     "admin:app_list:channel_api": (LOGIN, 404, 404, 200, 404, 404),
     # the application's admin page forwards to its counter page (same region only)
     "admin:families_counterapplication_change": (LOGIN, REDIRECT, REDIRECT, REDIRECT, 404, 404),
@@ -144,10 +144,10 @@ EXPECTED: dict[str, tuple] = {
     "admin:families_regionpolicy_delete": _ADMIN_DENIED,
     "admin:families_regionpolicy_history": (LOGIN, 200, 200, 200, INDEX, INDEX),
     # --- settlements: supervisors of the region only; the statement export is audited
-    "admin:settlements_personalaccount_history": (LOGIN, 403, 200, 403, 404, 404),
+    "admin:settlements_personalaccount_history": (LOGIN, 403, 200, 200, 404, 404),
     "admin:settlements_settlement_history": (LOGIN, 403, 200, 403, 404, 404),
     "admin:settlements_personalaccount_statement": (LOGIN, 403, 200, 403, 403, 404),
-    "admin:settlements_personalaccount_simple_history": (LOGIN, 403, 200, 403, 404, 404),
+    "admin:settlements_personalaccount_simple_history": (LOGIN, 403, 200, 200, 404, 404),
     "admin:settlements_settlement_simple_history": (LOGIN, 403, 200, 403, 404, 404),
     # --- legacy `<id>/` URLs redirect to the change page (which applies the rules above)
     **{f"admin:{app}/{model}/<path:object_id>/": (LOGIN, *[REDIRECT] * 5)
@@ -185,8 +185,8 @@ for _model, _spec in {
     "families_copayauthorization": _scoped_readonly(),
     "families_counterapplication": _scoped_readonly(),
     "families_kinshipproof": _scoped_readonly(),
-    "settlements_personalaccount": _scoped_readonly(clerk_sees=False),
-    "settlements_ledgerentry": _scoped_readonly(clerk_sees=False),
+    "settlements_personalaccount": _scoped_readonly(clerk_sees=False, sysadmin_sees=True),
+    "settlements_ledgerentry": _scoped_readonly(clerk_sees=False, sysadmin_sees=True),
     "settlements_settlement": _scoped_readonly(clerk_sees=False),
 }.items():
     for _view, _outcome in _spec.items():
@@ -351,6 +351,12 @@ def test_admin_actions_are_offered_only_to_roles_that_may_run_them(rf):
         "axes_accessattempt": {"clerk": set(), "supervisor": {"delete_selected"},
                                "sysadmin": {"delete_selected"}},
         "accounts_auditevent": {"clerk": set(), "supervisor": set(), "sysadmin": set()},
+        # clerks (and supervisors, who hold the clerk's permissions) record activation
+        "families_person": {"clerk": {"record_evoucher_activation"},
+                            "supervisor": {"record_evoucher_activation"}, "sysadmin": set()},
+        # only a system administrator corrects a balance by hand
+        "settlements_personalaccount": {"clerk": set(), "supervisor": set(),
+                                        "sysadmin": {"adjust_balance"}},
     }
     by_label = {f"{m._meta.app_label}_{m._meta.model_name}": ma
                 for m, ma in admin.site._registry.items()}
