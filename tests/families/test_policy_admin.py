@@ -17,7 +17,7 @@ def form(**changes):
             "holder_limit": "5", "member_limit": "6", "monthly_limit": "6",
             "binding_relationships": ["spouse", "child"], "face_verification_age": "16",
             "min_months_before_unbind": "0", "application_expiry_days": "30",
-            "review_working_days": "3",
+            "review_working_days": "3", "review_claim_minutes": "30",
             "copay_scope": "near", "copay_beneficiary_limit": "5", "copay_min_balance": "0",
             "copay_min_months_before_revoke": "0", "change_reason": "政策调整"}
     data.update(changes)
