@@ -16,7 +16,11 @@ numbers (families.idnumbers.make_resident_id). Loaded with COPY.
 Measured, each in its own child process (peak RSS from wait4):
 1. ``manage.py batch_unbind --deceased --reason 死亡 --report FILE`` (history rows and
    audit events included; the report file too);
-2. on an identical fresh copy, ``bulk_update_with_history`` in chunks of 5,000 (objects
+2. on an identical fresh copy, the database's floor for the same writes
+   (bench/unbind_floor.py: set-based SQL per table over ``--workers`` connections, no
+   report, no chunks); prints batch_unbind / floor and the checkpoints PostgreSQL ran
+   during each (pg_stat_bgwriter), both measured in the same run under the same load;
+3. on an identical fresh copy (unless --skip-bulk), ``bulk_update_with_history`` in chunks of 5,000 (objects
    loaded with the ORM), then the project's bulk audit path
    ``record_events_for_history`` on those history rows, timed separately.
 """
@@ -37,6 +41,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench.unbind_floor import run_floor  # noqa: E402
 
 REGION_CODE = "110100"
 OPERATOR = "bench"
@@ -126,10 +132,11 @@ def build_template(url: str, links: int) -> dict[str, int]:
         for table, columns in (
             ("families_binding", "holder_id, member_id, relationship, channel, status, "
              "consent_method, commitment_signed, applied_at, decided_at, decision_reason, "
-             "end_reason"),
+             "end_reason, channel_request_number, face_verification_ref"),
             ("families_copayauthorization", "authorizer_id, beneficiary_id, relationship, "
              "channel, status, consent_method, commitment_signed, applied_at, decided_at, "
-             "decision_reason, end_reason, reserve, filing_number, suspended_reason"),
+             "decision_reason, end_reason, channel_request_number, face_verification_ref, "
+             "reserve, filing_number, suspended_reason"),
         ):
             copay = table == "families_copayauthorization"
             with conn.cursor() as cur, cur.copy(
@@ -141,7 +148,7 @@ def build_template(url: str, links: int) -> dict[str, int]:
                     link_id += 1
                     row = [link_id, first, second, "child", "counter" if copay else "wechat",
                            "active", "counter" if copay else "face", True, decided, decided,
-                           "", ""]
+                           "", "", "", ""]
                     if copay:
                         row += ["0.00", "", ""]
                     copy.write_row(row)
@@ -209,6 +216,12 @@ def verify(url: str, expected: int, untouched: int) -> str:
     ok = ended == history == events == expected and live == untouched
     return (f"{'OK' if ok else 'MISMATCH'}: ended {ended}, history rows {history}, "
             f"audit events {events}, untouched live links {live}")
+
+
+def checkpoints(server: str) -> int:
+    with _connect(server) as conn:
+        return conn.execute("SELECT checkpoints_timed + checkpoints_req FROM pg_stat_bgwriter"
+                            ).fetchone()[0]
 
 
 def run_bulk(url: str, chunk_size: int) -> dict:
@@ -287,6 +300,8 @@ def main() -> None:
     parser.add_argument("--db", default="bench_unbind", help="scratch database name")
     parser.add_argument("--skip-bulk", action="store_true",
                         help="only batch_unbind (e.g. for 1,000,000 links)")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="batch_unbind + floor pairs, alternating (shared machines) [1]")
     parser.add_argument("--keep", action="store_true", help="keep the scratch databases")
     parser.add_argument("--worker", choices=["bulk"], help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -309,16 +324,34 @@ def main() -> None:
           f"{sizes['untouched']:,} live links that stay; {time.perf_counter() - started:.0f} s",
           flush=True)
     try:
-        _recreate(server, target, template)
-        with tempfile.TemporaryDirectory() as tmp:
-            batch = run_batch(target_url, args.chunk_size, Path(tmp) / "report.csv",
-                              args.workers)
         links = sizes["links"]
-        batch_rate = links / batch["seconds"]
-        print(f"batch_unbind --workers {args.workers}: {batch['seconds']:.2f} s in the command ({batch['wall']:.2f} s "
-              f"wall with start-up), {batch_rate:,.0f} links/s, peak RSS {batch['rss_mb']} MB")
-        print(f"  {batch['summary']}")
-        print(f"  {verify(target_url, links, sizes['untouched'])}")
+        ratios = []
+        for round_ in range(1, args.rounds + 1):
+            _recreate(server, target, template)
+            before = checkpoints(server)
+            with tempfile.TemporaryDirectory() as tmp:
+                batch = run_batch(target_url, args.chunk_size, Path(tmp) / "report.csv",
+                                  args.workers)
+            batch_checkpoints = checkpoints(server) - before
+            batch_rate = links / batch["seconds"]
+            print(f"[{round_}] batch_unbind --workers {args.workers}: {batch['seconds']:.2f} s in "
+                  f"the command ({batch['wall']:.2f} s wall with start-up), {batch_rate:,.0f} "
+                  f"links/s, peak RSS {batch['rss_mb']} MB, checkpoints {batch_checkpoints}")
+            print(f"  {batch['summary']}")
+            print(f"  {verify(target_url, links, sizes['untouched'])}")
+            _recreate(server, target, template)
+            before = checkpoints(server)
+            floor = run_floor(lambda: _connect(target_url), OPERATOR, REASON, args.workers)
+            floor_checkpoints = checkpoints(server) - before
+            print(f"[{round_}] floor ({args.workers} connections, set-based SQL): {floor:.2f} s, "
+                  f"{links / floor:,.0f} links/s, checkpoints {floor_checkpoints}")
+            print(f"  {verify(target_url, links, sizes['untouched'])}")
+            ratios.append(floor / batch["seconds"])
+            print(f"[{round_}] batch_unbind / floor = {ratios[-1]:.2f}", flush=True)
+        if len(ratios) > 1:
+            print(f"batch_unbind / floor over {len(ratios)} rounds: "
+                  + ", ".join(f"{r:.2f}" for r in ratios)
+                  + f" (median {sorted(ratios)[len(ratios) // 2]:.2f})")
         if not args.skip_bulk:
             _recreate(server, target, template)
             bulk = run_bulk(target_url, args.chunk_size)

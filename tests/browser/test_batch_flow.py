@@ -1,0 +1,72 @@
+"""批量处理 in a real headless Chromium: a supervisor uploads a death list, reads the dry
+run, confirms, watches the progress (polled by the static script, no CSP violation) and
+downloads the Excel-safe report."""
+
+import csv
+import io
+import re
+
+import pytest
+
+from families.models import BatchJob, Binding
+from families.services.batch.jobs import batch_job_run
+from tests import factories as f
+from tests.browser.test_counter_flow import (  # noqa: F401 (fixtures)
+    CSP_VIOLATIONS,
+    _orm_beside_playwright,
+    _plain_http_cookies,
+    browser,
+    log_in,
+)
+from tests.families.test_batch_unbind import DEAD
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def _queue_without_worker(settings):
+    # The job waits in the queue until the test runs it (as a worker would), so the page
+    # shows it queued and then polls its progress to the end.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    settings.BATCH_JOB_WORKERS = 1
+
+
+def test_supervisor_applies_a_death_list_from_the_browser(browser, live_server, tmp_path):
+    f.supervisor("batch_sup")
+    dead = f.person("王死者", death_date=DEAD)
+    links = [f.binding(dead, f.person("王子")), f.binding(dead, f.person("王女"))]
+    upload = tmp_path / "死亡名单.csv"
+    with upload.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerows([["id_number", "name"], [dead.id_number, dead.name],
+                          ["110101190001010000", "坏号码"]])
+    CSP_VIOLATIONS.clear()
+
+    page = log_in(browser, live_server, "batch_sup", "/admin/")
+    page.click("text=批量解除(死亡、离婚、参保终止名单)")
+    page.select_option("#id_source", "persons_csv")
+    page.set_input_files("#id_upload", str(upload))
+    page.select_option("#id_reason", "死亡")
+    page.click("#batch-form button[type=submit]")
+    page.wait_for_url(re.compile(r"/admin/counter/batch/\d+/$"))
+    counts = page.inner_text("#dry-run-counts")
+    assert re.search(r"将解除\(试运行\)\s+2", counts) and re.search(r"证件号码无效\s+1", counts)
+    assert "3" in page.inner_text("#bad-rows")  # the bad row's line number
+    assert all(link.status == "active" for link in Binding.objects.all())
+
+    page.click("#confirm-form button")
+    page.wait_for_selector("#batch-progress[data-active='1']")
+    job = BatchJob.objects.get()
+    assert job.status == "queued"
+    assert batch_job_run(job.pk) == "done"  # the worker's part
+    page.wait_for_selector("#report-link", timeout=20_000)  # the script saw the end
+    assert page.inner_text("#batch-done") == page.inner_text("#batch-total") == "2"  # rows
+    assert re.search(r"已解除\s+2", page.inner_text("#result-counts"))
+    with page.expect_download() as download:
+        page.click("#report-link")
+    body = download.value.path().read_bytes()
+    assert body.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
+    assert sorted(r["结果代码"] for r in rows) == ["ended", "ended", "invalid_id"]
+    assert all(link.status == "unbound" for link in Binding.objects.all()) and len(links) == 2
+    assert not CSP_VIOLATIONS, CSP_VIOLATIONS
