@@ -224,6 +224,45 @@ def checkpoints(server: str) -> int:
                             ).fetchone()[0]
 
 
+def run_job(url: str, chunk_size: int, workers: int) -> dict:
+    """The same run as a 批量处理 job (families.services.batch.jobs.batch_job_run: the task
+    body, with progress rows and the report file), in a child process."""
+    with tempfile.TemporaryDirectory() as tmp:
+        env_media = os.environ.get("PRIVATE_MEDIA_ROOT")
+        os.environ["PRIVATE_MEDIA_ROOT"] = tmp
+        try:
+            wall, rss, stdout, _stderr = _run_child(
+                [sys.executable, str(Path(__file__).resolve()), "--worker", "job",
+                 "--chunk-size", str(chunk_size), "--workers", str(workers)], url)
+        finally:
+            if env_media is None:
+                os.environ.pop("PRIVATE_MEDIA_ROOT")
+            else:
+                os.environ["PRIVATE_MEDIA_ROOT"] = env_media
+    return {**json.loads(stdout.strip().splitlines()[-1]), "wall": wall, "rss_mb": rss}
+
+
+def job_worker(chunk_size: int, workers: int) -> None:
+    import django
+
+    django.setup()
+    from django.utils import timezone
+
+    from accounts.models import User
+    from families.models import BatchJob
+    from families.services.batch.jobs import batch_job_run
+
+    operator = User.objects.get(username=OPERATOR)
+    job = BatchJob.objects.create(source="deceased", reason=REASON, created_by=operator,
+                                  confirmed_by=operator, confirmed_at=timezone.now(),
+                                  status="queued")
+    started = time.perf_counter()
+    outcome = batch_job_run(job.pk, workers=workers, chunk_size=chunk_size)
+    seconds = time.perf_counter() - started
+    job.refresh_from_db()
+    print(json.dumps({"seconds": seconds, "outcome": outcome, "done": job.done}))
+
+
 def run_bulk(url: str, chunk_size: int) -> dict:
     wall, rss, stdout, _stderr = _run_child(
         [sys.executable, str(Path(__file__).resolve()), "--worker", "bulk",
@@ -303,8 +342,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=1,
                         help="batch_unbind + floor pairs, alternating (shared machines) [1]")
     parser.add_argument("--keep", action="store_true", help="keep the scratch databases")
-    parser.add_argument("--worker", choices=["bulk"], help=argparse.SUPPRESS)
+    parser.add_argument("--job", action="store_true",
+                        help="also run it as a 批量处理 job (task body) on a fresh copy")
+    parser.add_argument("--worker", choices=["bulk", "job"], help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.worker == "job":
+        return job_worker(args.chunk_size, args.workers)
     if args.worker:
         return bulk_worker(args.chunk_size)
 
@@ -348,6 +391,13 @@ def main() -> None:
             print(f"  {verify(target_url, links, sizes['untouched'])}")
             ratios.append(floor / batch["seconds"])
             print(f"[{round_}] batch_unbind / floor = {ratios[-1]:.2f}", flush=True)
+        if args.job:
+            _recreate(server, target, template)
+            job = run_job(target_url, args.chunk_size, args.workers)
+            print(f"as a job (batch_job_run, workers {args.workers}): {job['seconds']:.2f} s, "
+                  f"{links / job['seconds']:,.0f} links/s, peak RSS {job['rss_mb']} MB, "
+                  f"{job['outcome']}, done {job['done']:,}")
+            print(f"  {verify(target_url, links, sizes['untouched'])}")
         if len(ratios) > 1:
             print(f"batch_unbind / floor over {len(ratios)} rounds: "
                   + ", ".join(f"{r:.2f}" for r in ratios)

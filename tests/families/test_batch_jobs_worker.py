@@ -113,9 +113,14 @@ def test_a_job_never_runs_twice_at_once(confirmed_job):
         assert batch_jobs_resume() == []
         assert _ended() == 0
     finally:
-        other.close()
-    with _run_lock(confirmed_job.pk) as locked:
-        assert locked
+        other.close()  # the server frees the lock once it has ended that session
+    deadline = time.monotonic() + 10
+    while True:
+        with _run_lock(confirmed_job.pk) as locked:
+            if locked or time.monotonic() > deadline:
+                break
+        time.sleep(0.05)
+    assert locked
     assert batch_job_run(confirmed_job.pk) == "done"
     assert batch_job_run(confirmed_job.pk) == "skipped"
     connection.close()

@@ -427,3 +427,21 @@ def test_pending_counter_application_leaves_the_queue_with_its_binding(operator)
     assert AuditEvent.objects.filter(model="families.counterapplication",
                                      object_id=str(application.pk),
                                      action="application_withdraw").count() == 1
+
+
+@pytest.mark.postgres
+def test_the_one_statement_path_writes_the_events_the_audit_module_would_write(operator):
+    from accounts.audit_log import insert_events_from_history
+
+    application = f.counter_application(f.person("王父"), f.person("王子"))
+    binding = application.binding  # pending: withdrawn with its application
+    batch_unbind(actor=operator, selection=LinkIds(bindings=[binding.pk]), reason="死亡")
+    [event] = events_for(binding)
+    record = binding.history.order_by("-history_id").first()
+    insert_events_from_history(type(record).objects.filter(history_id=record.history_id),
+                               action=event.action, changes=event.changes)
+    again = AuditEvent.objects.filter(history_id=record.history_id,
+                                      history_model=event.history_model).exclude(pk=event.pk).get()
+    fields = [f.attname for f in AuditEvent._meta.concrete_fields if f.attname != "id"]
+    assert {k: getattr(event, k) for k in fields} == {k: getattr(again, k) for k in fields}
+    assert event.application_number == application.number

@@ -20,6 +20,7 @@ from families.choices import ApplicationStatus
 from families.idnumbers import mask_id_number
 from families.lifecycle import pending_settlement_blocks
 from families.models import CounterApplication, Person
+from families.services.batch.pgwrite import end_links_returning
 from families.services.batch.sql import _filter_ids, _in, _is_deadlock, update_with_history
 from families.services.batch.types import BINDING, COPAY, Outcome, ReportRow, _Kind
 
@@ -38,8 +39,7 @@ class ChunkMixin:
                 if attempt >= 3 or not _is_deadlock(exc):
                     raise
         with self._output_lock:
-            for row in rows:
-                self.emit(row)
+            self.emit_many(rows)
 
     def rest(self) -> None:
         """--pause: leave the database to the counters between chunks (after the
@@ -154,29 +154,35 @@ class ChunkMixin:
 
     def _write(self, kind: _Kind, old_status: str, ids: list[int],
                now: datetime.datetime) -> list[int]:
-        """UPDATE ... RETURNING, then the history rows, then their audit events."""
+        """UPDATE ... RETURNING, the history rows, their audit events (PostgreSQL: one
+        statement, pgwrite.py)."""
         new_status, action = kind.transitions[old_status]
         model = kind.model
-        where, params = _in("id", ids)
-        ended, history_ids = update_with_history(
-            model, {"status": new_status, "ended_at": now, "ended_by_id": self.actor.pk,
-                    "end_reason": self.reason[:200]},
-            f"{where} AND status = %s", [*params, old_status], now,
-            actor_id=self.actor.pk, reason=self.reason)
+        labels = self.labels[kind.key]
+        changes = [
+            {"field": "status", "verbose_name": str(model._meta.get_field("status").verbose_name),
+             "old": labels[old_status], "new": labels[new_status]},
+            {"field": "end_reason",
+             "verbose_name": str(model._meta.get_field("end_reason").verbose_name),
+             "old": "", "new": self.reason},
+        ]
+        assignments = {"status": new_status, "ended_at": now, "ended_by_id": self.actor.pk,
+                       "end_reason": self.reason[:200]}
+        if connection.vendor == "postgresql":
+            ended = end_links_returning(
+                kind, old_status=old_status, ids=ids, assignments=assignments, now=now,
+                actor=self.actor, reason=self.reason, action=action, changes=changes)
+        else:
+            where, params = _in("id", ids)
+            ended, history_ids = update_with_history(
+                model, assignments, f"{where} AND status = %s", [*params, old_status], now,
+                actor_id=self.actor.pk, reason=self.reason)
+            if ended:
+                insert_events_from_history(
+                    _filter_ids(model.history.model.objects, "history_id", history_ids),
+                    action=action, changes=changes)
         if not ended:
             return []
-        status_field = model._meta.get_field("status")
-        labels = self.labels[kind.key]
-        insert_events_from_history(
-            _filter_ids(model.history.model.objects, "history_id", history_ids), action=action,
-            changes=[
-                {"field": "status", "verbose_name": str(status_field.verbose_name),
-                 "old": labels[old_status], "new": labels[new_status]},
-                {"field": "end_reason",
-                 "verbose_name": str(model._meta.get_field("end_reason").verbose_name),
-                 "old": "", "new": self.reason},
-            ],
-        )
         if old_status == "pending":
             self._withdraw_applications(kind, ended, now)
         return ended
