@@ -11,16 +11,15 @@ import pytest
 from families.models import BatchJob, Binding
 from families.services.batch.jobs import batch_job_run
 from tests import factories as f
-from tests.browser.test_counter_flow import (  # noqa: F401 (fixtures)
-    CSP_VIOLATIONS,
-    _orm_beside_playwright,
-    _plain_http_cookies,
-    browser,
-    log_in,
-)
+from tests.browser import test_counter_flow as counter_flow
+from tests.browser.test_counter_flow import CSP_VIOLATIONS, log_in
 from tests.families.test_batch_unbind import DEAD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# The counter flow's fixtures: the system Chromium, plain-HTTP cookies, ORM beside Playwright.
+browser = counter_flow.browser
+_orm_beside_playwright = counter_flow._orm_beside_playwright
+_plain_http_cookies = counter_flow._plain_http_cookies
 
 
 @pytest.fixture(autouse=True)
