@@ -7,7 +7,7 @@ SQLITE_URL := sqlite:///$(CURDIR)/var/test.sqlite3
 PG_URL := $(or $(TEST_DATABASE_URL),$(filter postgres%,$(DATABASE_URL)))
 PYTEST_ARGS ?=
 
-.PHONY: demo test install install-test lint test-sqlite test-postgres messages serve bench-unbind bench-admin bench-channel-api
+.PHONY: demo test install install-test vendor lint test-sqlite test-postgres messages serve bench-unbind bench-admin bench-channel-api
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,8 +19,13 @@ $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
 	$(PY) -m pip install --quiet -e ".[test]"
 	touch $@
 
-install: $(VENV)/.installed
-install-test: $(VENV)/.installed-test
+install: $(VENV)/.installed vendor
+install-test: $(VENV)/.installed-test vendor
+
+# Apache ECharts for the supervisor dashboard, fetched at the pinned version from the npm
+# registry (not committed): scripts/vendor_echarts.sh, docs/third-party.md.
+vendor:
+	./scripts/vendor_echarts.sh
 
 # The web server and a task worker (scripts/worker.sh: batch jobs), stopped together.
 demo: install

@@ -30,6 +30,7 @@ _CLERK = {
 }
 _SUPERVISOR = _CLERK | {
     "families.review_counterapplication",
+    "families.view_dashboard",
     "families.unbind_binding",
     "families.revoke_copayauthorization",
     "families.view_batchjob",
@@ -66,6 +67,7 @@ _SYSADMIN = {
     "settlements.change_personalaccount",
     "families.change_regionpolicy",
     "families.view_calendaroverride",
+    "families.view_dashboard",
     "families.add_calendaroverride",
     "families.change_calendaroverride",
     "families.view_batchjob",

@@ -270,6 +270,7 @@ def _pages(t: dict) -> list[tuple[str, str, str, dict]]:
         ("bindings, status=active", "clerk", "/admin/families/binding/",
          {"status__exact": "active"}),
         ("review queue", "supervisor", "/admin/counter/queue/", {}),
+        ("supervisor dashboard", "supervisor", "/admin/counter/dashboard/", {}),
         ("audit log, first page", "supervisor", "/admin/accounts/auditevent/", {}),
         ("audit log, by ID number", "supervisor", "/admin/accounts/auditevent/",
          {"id_number": person.id_number}),

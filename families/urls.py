@@ -4,7 +4,7 @@ admin_view: login and staff status required, CSRF-protected, never cached."""
 from django.contrib import admin
 from django.urls import path
 
-from families.views import batch, intake, review, scans
+from families.views import batch, dashboard, intake, review, scans
 
 app_name = "counter"
 
@@ -17,6 +17,7 @@ urlpatterns = [
     path("intake/", _staff(intake.intake), name="intake"),
     path("intake/commitment-letter/", _staff(intake.commitment_letter), name="commitment"),
     path("queue/", _staff(review.queue), name="queue"),
+    path("dashboard/", _staff(dashboard.dashboard), name="dashboard"),
     path("lookup/", _staff(review.lookup), name="lookup"),
     path("applications/<int:pk>/", _staff(review.detail), name="detail"),
     path("applications/<int:pk>/receipt/", _staff(intake.receipt), name="receipt"),

@@ -3,6 +3,7 @@ from families.models.bindings import Binding
 from families.models.calendar import CalendarOverride
 from families.models.copay import CoPayAuthorization
 from families.models.counter import ApplicationSequence, CounterApplication
+from families.models.dashboard import PrecheckRefusal
 from families.models.persons import Person
 from families.models.policy import RegionPolicy
 from families.models.proofs import KinshipProof, ProofScan
@@ -18,6 +19,7 @@ __all__ = [
     "CounterApplication",
     "KinshipProof",
     "Person",
+    "PrecheckRefusal",
     "ProofScan",
     "RegionPolicy",
 ]

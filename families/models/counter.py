@@ -87,6 +87,11 @@ class CounterApplication(models.Model):
                 name="application_queue_idx",
             ),
             models.Index(fields=["status", "submitted_at"], name="application_status_idx"),
+            # The supervisor dashboard: intakes and decisions of a hall in a time range.
+            models.Index(fields=["hall", "submitted_at"], name="application_hall_intake_idx"),
+            models.Index(fields=["hall", "reviewed_at"],
+                         condition=models.Q(reviewed_at__isnull=False),
+                         name="application_hall_decided_idx"),
         ]
 
     def __str__(self) -> str:

@@ -18,6 +18,7 @@ from families.services.counter import (
     application_submit,
 )
 from families.services.deadlines import review_deadline
+from families.services.precheck_stats import precheck_refusals_record
 from families.services.staging import (
     purge_stale,
     scans_discard,
@@ -84,6 +85,8 @@ def intake(request):
     checks = application_precheck(kind=d["kind"], holder=parties.holder_ref(),
                                   member=parties.member_ref(), relationship=d["relationship"],
                                   hall=request.user.hall, reserve=d["reserve"])
+    if action != "submit":  # step 1, the pre-check screen (submit re-runs it)
+        precheck_refusals_record(hall=request.user.hall, checks=checks)
     staged = request.session.get(STAGED_KEY, {})
     context = {"parties": parties, "checks": checks, "step2": _step2_ready(checks),
                "relationship_label": Relationship(d["relationship"]).label,

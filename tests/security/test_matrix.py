@@ -76,6 +76,8 @@ EXPECTED: dict[str, tuple] = {
     "counter:intake": (LOGIN, 200, 200, 403, 200, 200),
     "counter:commitment": (LOGIN, 405, 405, 403, 405, 405),  # POST only
     "counter:queue": (LOGIN, 403, 200, 403, 403, 200),
+    # 监管看板: supervisors (their region) and system administrators (any region)
+    "counter:dashboard": (LOGIN, 403, 200, 200, 403, 200),
     "counter:lookup": (LOGIN, 200, 200, 403, 200, 200),
     "counter:detail": (LOGIN, 200, 200, 403, 404, 404),
     "counter:receipt": (LOGIN, 200, 200, 403, 404, 404),
