@@ -28,6 +28,9 @@ NO_HISTORY = {
     # A per-hall, per-day counter behind readable application numbers: infrastructure,
     # no business meaning; the numbers it hands out are in CounterApplication history.
     "families.ApplicationSequence",
+    # The dashboard's pre-check refusal counter (per hall, day, rule code; no personal
+    # data): an increment, not a business record.
+    "families.PrecheckRefusal",
     # The ledger is its own append-only record (trigger-guarded by settlements); a
     # history table would duplicate every row. Lines are written once with their
     # settlement, whose history is kept.
