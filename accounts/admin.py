@@ -5,18 +5,14 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_mixins import ChangeReasonAdminMixin
-from accounts.audit_admin import AuditEventAdmin
-from accounts.audit_log import record_access_event
 from accounts.history_admin import ReadOnlyHistoryAdmin
-from accounts.models import AuditAction, AuditEvent, Region, ServiceHall, User
+from accounts.models import Region, ServiceHall, User
 from accounts.scoping import RegionScopedAdminMixin, scope_to_region, sees_all_regions
+from accounts.signals import login_lock_lifted
 
 admin.site.site_header = _("医保经办大厅业务管理系统")
 admin.site.site_title = _("医保经办大厅")
 admin.site.index_title = _("业务管理")
-
-admin.site.register(AuditEvent, AuditEventAdmin)
-
 
 @admin.register(Region)
 class RegionAdmin(ChangeReasonAdminMixin, ReadOnlyHistoryAdmin):
@@ -122,11 +118,7 @@ class AccessAttemptAdmin(AxesAccessAttemptAdmin):
 
     def _audit_unlock(self, request, attempt) -> None:
         user = User.objects.filter(username=attempt.username).first()
-        record_access_event(
-            request.user, AuditAction.UNLOCK, user, request=request,
-            reason=_("解除登录锁定:%(username)s") % {"username": attempt.username},
-            details={"username": attempt.username, "failures": attempt.failures_since_start},
-        )
+        login_lock_lifted.send(sender=type(self), request=request, attempt=attempt, user=user)
 
     def delete_model(self, request, obj):
         self._audit_unlock(request, obj)

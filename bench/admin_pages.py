@@ -194,7 +194,8 @@ def _targets() -> dict:
     from django.utils import timezone
 
     from accounts import roles
-    from accounts.models import AuditEvent, Region, ServiceHall, User
+    from accounts.models import Region, ServiceHall, User
+    from audit.models import AuditEvent
     from families.models import Binding, Person
 
     rng = random.Random(8)
@@ -271,11 +272,11 @@ def _pages(t: dict) -> list[tuple[str, str, str, dict]]:
          {"status__exact": "active"}),
         ("review queue", "supervisor", "/admin/counter/queue/", {}),
         ("supervisor dashboard", "supervisor", "/admin/counter/dashboard/", {}),
-        ("audit log, first page", "supervisor", "/admin/accounts/auditevent/", {}),
-        ("audit log, by ID number", "supervisor", "/admin/accounts/auditevent/",
+        ("audit log, first page", "supervisor", "/admin/audit/auditevent/", {}),
+        ("audit log, by ID number", "supervisor", "/admin/audit/auditevent/",
          {"id_number": person.id_number}),
         ("person page + bindings", "clerk", f"/admin/families/person/{person.pk}/change/", {}),
-        (f"CSV export ({EXPORT_ROWS:,} rows)", "supervisor", "/admin/accounts/auditevent/export/",
+        (f"CSV export ({EXPORT_ROWS:,} rows)", "supervisor", "/admin/audit/auditevent/export/",
          {"actor": str(t["exporter"].pk)}),
     ]
 

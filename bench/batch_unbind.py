@@ -95,7 +95,7 @@ def _manage(url: str, *args: str) -> None:
 
 
 SETUP = f"""
-from accounts.audit import save_audited
+from audit.services import save_audited
 from accounts.models import Region, User
 region = Region(code="{REGION_CODE}", name="北京市")
 save_audited(region, actor=None, reason="bench", action="created")
@@ -282,8 +282,8 @@ def bulk_worker(chunk_size: int) -> None:
     from django.utils import timezone
     from simple_history.utils import bulk_update_with_history
 
-    from accounts.audit_log import record_events_for_history
     from accounts.models import User
+    from audit.log import record_events_for_history
     from families.models import Binding, CoPayAuthorization
 
     operator = User.objects.get(username=OPERATOR)

@@ -3,9 +3,9 @@
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from accounts.audit import save_audited
 from accounts.errors import RuleViolation, require_reason
 from accounts.models import User
+from audit.services import save_audited
 from channel_api import signing
 from channel_api.models import ChannelClient, ChannelKey
 

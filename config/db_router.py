@@ -22,7 +22,7 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 
 REPLICA = "replica"
-REPLICA_READ_MODELS = frozenset({"accounts.auditevent"})
+REPLICA_READ_MODELS = frozenset({"audit.auditevent"})
 
 _replica_reads: ContextVar[bool] = ContextVar("replica_reads", default=False)
 

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from accounts.audit import save_audited
+from audit.services import save_audited
 from families import services
 from families.choices import InsuranceStatus, InsuranceType
 from families.idnumbers import make_resident_id

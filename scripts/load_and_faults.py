@@ -108,8 +108,8 @@ def seed(clerks: int, supervisors: int, pairs: int) -> dict:
     from django.db import connections
 
     from accounts import roles
-    from accounts.audit import save_audited
     from accounts.models import Region, ServiceHall, User
+    from audit.services import save_audited
     from families.idnumbers import make_resident_id
     from families.models import Person, RegionPolicy
 
@@ -297,7 +297,7 @@ def supervisor_loop(session: Session, stop: threading.Event, outcomes: Counter) 
         if roll < 0.4:
             query = random.choice(["", "?action=binding_apply", "?model=families.binding",
                                    "?date_from=2020-01-01&date_to=2030-12-31"])
-            session.request("audit_log", "/admin/accounts/auditevent/" + query)
+            session.request("audit_log", "/admin/audit/auditevent/" + query)
             continue
         status, body, _ = session.request("queue", "/admin/counter/queue/")
         ids = re.findall(r"/admin/counter/applications/(\d+)/review/", body)
@@ -399,7 +399,7 @@ def check_invariants(media: Path) -> list[str]:
     from django.db import connections
     from django.db.models import Count, Q
 
-    from accounts.models import AuditEvent
+    from audit.models import AuditEvent
     from families.models import Binding, CounterApplication, ProofScan
     from settlements.selectors import ledger_mismatches
 

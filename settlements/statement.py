@@ -8,9 +8,9 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.audit_log import record_access_event
 from accounts.excel import excel_number, excel_text
-from accounts.models import AuditAction
+from audit.access import record_access_event
+from audit.actions import AuditAction
 from families.chinatime import CHINA
 from settlements.models import PersonalAccount
 from settlements.selectors import statement_entries

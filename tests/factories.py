@@ -8,8 +8,8 @@ from decimal import Decimal
 from django.contrib.auth.models import Group
 
 from accounts import roles
-from accounts.audit import save_audited
 from accounts.models import Region, ServiceHall, User
+from audit.services import save_audited
 from families.idnumbers import make_resident_id
 from families.models import Person, RegionPolicy
 

@@ -10,8 +10,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts.audit_admin import AuditEventAdmin
-from accounts.models import AuditEvent
+from audit.admin import AuditEventAdmin
+from audit.models import AuditEvent
 from families.admin.bindings import BindingAdmin
 from families.admin.persons import PersonAdmin
 from tests import factories as f
@@ -98,13 +98,13 @@ def test_audit_log_runs_the_same_queries_for_10_and_100_rows(client, registry, m
     assert AuditEvent.objects.filter(region__code="110100").count() > 100
     client.force_login(f.supervisor())
     _same_queries_for_10_and_100_rows(client, monkeypatch, AuditEventAdmin,
-                                      "/admin/accounts/auditevent/")
+                                      "/admin/audit/auditevent/")
 
 
 def test_audit_log_filtered_by_id_number_runs_few_queries_whatever_the_rows(client):
     holder = f.person("李持有")
     client.force_login(f.supervisor())
-    url = "/admin/accounts/auditevent/"
+    url = "/admin/audit/auditevent/"
     f.binding(holder, f.person("李一"))
     few = _queries(client, url, {"id_number": holder.id_number})
     for k in range(8):
@@ -117,7 +117,7 @@ def test_audit_log_filtered_by_id_number_runs_few_queries_whatever_the_rows(clie
 def test_audit_csv_export_runs_the_same_queries_for_5_and_60_rows(client):
     supervisor = f.supervisor()
     client.force_login(supervisor)
-    url = "/admin/accounts/auditevent/export/"
+    url = "/admin/audit/auditevent/export/"
     f.person("赵一")
     few = _queries(client, url, {"model": "families.person"})
     for k in range(60):

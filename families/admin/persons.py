@@ -5,7 +5,6 @@ from accounts.admin_actions import confirm_then_call
 from accounts.admin_mixins import ReadOnlyAdminMixin
 from accounts.paginator import EstimatedCountPaginator
 from accounts.scoping import RegionScopedAdminMixin
-from accounts.views import reveal_link
 from families.admin.search import PersonSearchMixin
 from families.chinatime import age_on, china_date
 from families.models import Binding, Person
@@ -13,6 +12,7 @@ from families.services import evoucher_activate
 
 # Counter clerks record e-voucher activation (the clerk's own intake permission).
 ACTIVATE_PERMISSION = "families.add_counterapplication"
+from families.views.reveal import reveal_link
 
 
 class _BindingInline(ReadOnlyAdminMixin, admin.TabularInline):

@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 
 from django.db import connection
 
-from accounts.models import AuditEvent
+from audit.models import AuditEvent
 from families.idnumbers import make_resident_id
 from families.loadgen.data import (
     APPLICATION_STATUS,

@@ -7,8 +7,8 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 
 from accounts import roles
-from accounts.audit import save_audited
 from accounts.models import Region, ServiceHall, User
+from audit.services import save_audited
 from families.loadgen.data import REGIONS
 
 # --- reference rows (ORM, audited like any other) -------------------------------------------

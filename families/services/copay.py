@@ -10,8 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from accounts.audit import save_audited
 from accounts.errors import RuleViolation, require_reason
+from audit.services import save_audited
 from families import selectors
 from families.chinatime import add_months, china_date
 from families.choices import CoPayStatus, InsuranceStatus

@@ -14,8 +14,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.audit import save_audited
 from accounts.errors import RuleViolation, require_reason
+from audit.services import save_audited
 from families import lifecycle
 from families.models import Binding, CoPayAuthorization, CounterApplication, Person
 from families.models.links import LinkLifecycle

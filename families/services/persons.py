@@ -8,9 +8,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.audit import save_audited
 from accounts.errors import RuleViolation, require_reason
 from accounts.models import Region
+from audit.services import save_audited
 from families.choices import (
     ApplicationStatus,
     IdType,

@@ -13,8 +13,8 @@ from django.core.files.storage import default_storage
 from django.utils.translation import gettext as _
 from PIL import Image
 
-from accounts.audit import save_audited
 from accounts.errors import RuleViolation
+from audit.services import save_audited
 from families.models import KinshipProof, ProofScan
 from families.services.pdf_safety import pdf_refuse_active_content
 

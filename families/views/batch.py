@@ -13,10 +13,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from accounts.audit_log import record_access_event
 from accounts.errors import RuleViolation
 from accounts.models import Region
 from accounts.scoping import scope_to_region, sees_all_regions
+from audit.access import record_access_event
 from families.models import BatchJob, BatchJobStatus, BatchSource
 from families.services.batch import REASONS, Outcome
 from families.services.batch.jobs import (

@@ -5,9 +5,9 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
-from accounts.audit_log import record_access_event
-from accounts.models import AuditAction
 from accounts.scoping import scope_to_region
+from audit.access import record_access_event
+from audit.actions import AuditAction
 from families.models import CounterApplication, KinshipProof, ProofScan
 from families.views.common import VIEW_SCAN, require_perm
 

@@ -7,8 +7,8 @@ from decimal import Decimal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.audit import save_audited
 from accounts.errors import RuleViolation
+from audit.services import save_audited
 from settlements.models import LedgerEntry, PersonalAccount
 from settlements.money import MAX_AMOUNT, too_large
 

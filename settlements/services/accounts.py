@@ -6,8 +6,8 @@ from decimal import Decimal, InvalidOperation
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from accounts.audit import save_audited
 from accounts.errors import RuleViolation, require_reason
+from audit.services import save_audited
 from families.idnumbers import mask_id_number, normalize_id_number
 from families.models import Person
 from settlements import rules

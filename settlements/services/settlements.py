@@ -7,8 +7,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.audit import save_audited
 from accounts.errors import RuleViolation, require_reason
+from audit.services import save_audited
 from families.chinatime import china_date
 from families.choices import CoPayStatus
 from families.models import CoPayAuthorization, Person

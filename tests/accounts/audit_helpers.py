@@ -3,7 +3,7 @@ services write them: through save_audited)."""
 
 from django.utils import timezone
 
-from accounts.audit import save_audited
+from audit.services import save_audited
 from families.models import Binding, CounterApplication
 
 

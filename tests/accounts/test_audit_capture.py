@@ -7,13 +7,14 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from simple_history.utils import bulk_update_with_history
 
-from accounts.audit import save_audited
-from accounts.audit_log import (
+from audit.log import (
     insert_events_from_history,
     record_events_for_history,
-    subjects_of_app,
 )
-from accounts.models import AuditAction, AuditEvent
+from audit.models import AuditEvent
+from audit.registry import registered_subjects
+from audit.services import save_audited
+from families.audit import FamiliesAuditAction
 from families.models import Binding
 from tests import factories
 from tests.accounts.audit_helpers import application, binding
@@ -24,7 +25,7 @@ AUDITED_APPS = ["accounts", "families", "settlements"]
 # Models deliberately without history, each with its reason. Keep this list short.
 NO_HISTORY = {
     # The audit log itself: append-only, guarded by a trigger; it *is* the record.
-    "accounts.AuditEvent",
+    "audit.AuditEvent",
     # A per-hall, per-day counter behind readable application numbers: infrastructure,
     # no business meaning; the numbers it hands out are in CounterApplication history.
     "families.ApplicationSequence",
@@ -68,10 +69,10 @@ def test_every_history_tracked_model_says_what_its_events_concern():
     missing = [
         m._meta.label for m in _domain_models()
         if hasattr(m._meta, "simple_history_manager_attribute")
-        and m._meta.label not in subjects_of_app(m._meta.app_label)
+        and m._meta.label not in registered_subjects()
     ]
     assert missing == [], (
-        f"add AUDIT_SUBJECTS entries in <app>/audit.py (see accounts.audit.AuditSubject): "
+        f"add AUDIT_SUBJECTS entries in <app>/audit.py (see audit.registry): "
         f"{missing}"
     )
 
@@ -95,10 +96,10 @@ def test_a_service_write_leaves_history_and_one_event_with_actor_reason_and_acti
                                    history_id=row.history_id)
     assert event.actor == clerk
     assert event.hall == clerk.hall
-    assert event.action == AuditAction.BINDING_APPLY
+    assert event.action == FamiliesAuditAction.BINDING_APPLY
     assert event.action_label == "绑定申请"
     assert event.reason == "老人无法刷脸,窗口核验"
-    assert (event.person, event.other_person) == (holder, member)
+    assert (event.person_id, event.other_person_id) == (holder.pk, member.pk)
     assert event.region == holder.insured_region
     assert event.model == "families.binding" and event.object_id == str(link.pk)
 

@@ -9,8 +9,9 @@ from django.db import IntegrityError, connection, transaction
 from django.test import RequestFactory
 from simple_history.admin import SimpleHistoryAdmin
 
-from accounts.models import AuditEvent, Region
-from accounts.triggers import append_only_models, append_only_tables, guarded_tables
+from accounts.models import Region
+from audit.models import AuditEvent
+from audit.triggers import append_only_models, append_only_tables, guarded_tables
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -145,9 +146,9 @@ def test_audit_log_add_change_delete_urls_are_refused_for_a_superuser(client):
     factories.region("120100")
     event = AuditEvent.objects.first()
     client.force_login(root)
-    assert client.get("/admin/accounts/auditevent/add/").status_code == 403
-    assert client.post(f"/admin/accounts/auditevent/{event.pk}/delete/").status_code == 403
-    assert client.post(f"/admin/accounts/auditevent/{event.pk}/change/",
+    assert client.get("/admin/audit/auditevent/add/").status_code == 403
+    assert client.post(f"/admin/audit/auditevent/{event.pk}/delete/").status_code == 403
+    assert client.post(f"/admin/audit/auditevent/{event.pk}/change/",
                        {"reason": "篡改"}).status_code in (200, 403, 405)
     event.refresh_from_db()
     assert event.reason == "测试数据"

@@ -10,16 +10,16 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from accounts.audit import save_audited
-from accounts.audit_log import record_access_event
 from accounts.excel import excel_text
-from accounts.models import AuditEvent
+from audit.access import record_access_event
+from audit.models import AuditEvent
+from audit.services import save_audited
 from tests import factories
 from tests.accounts.audit_helpers import application, binding
 
 pytestmark = pytest.mark.django_db
 
-URL = "/admin/accounts/auditevent/"
+URL = "/admin/audit/auditevent/"
 CHINA = ZoneInfo("Asia/Shanghai")
 
 
@@ -152,7 +152,7 @@ def test_first_page_query_count_is_small_and_does_not_grow_with_rows(
 
 
 def test_page_count_is_capped_not_a_full_table_count(client, world, monkeypatch):
-    from accounts.audit_admin import CappedCountPaginator
+    from audit.admin import CappedCountPaginator
 
     monkeypatch.setattr(CappedCountPaginator, "cap", 5)
     page = _page(client, world["supervisor"]).content.decode()
@@ -180,7 +180,7 @@ def test_csv_export_is_excel_friendly_filtered_and_logged(client, world):
     assert logged.actor == sup
     assert logged.details["rows"] == 2
     assert "model=families.binding" in logged.details["filters"]
-    assert logged.model == "accounts.auditevent"
+    assert logged.model == "audit.auditevent"
 
 
 def test_export_needs_the_export_permission(client, world):
@@ -205,7 +205,7 @@ def test_record_access_event_for_a_scan_download_concerns_both_persons(world):
     save_audited(proof, actor=world["bj_clerk"], reason="登记", action="proof_register")
     event = record_access_event(world["supervisor"], "scan_download", proof,
                                 reason="审核查看扫描件")
-    assert (event.person, event.other_person) == (world["holder"], world["member"])
+    assert (event.person_id, event.other_person_id) == (world["holder"].pk, world["member"].pk)
     assert event.region == world["holder"].insured_region
     assert event.action_label == "下载扫描件"
     assert event.hall == world["supervisor"].hall

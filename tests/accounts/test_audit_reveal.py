@@ -3,8 +3,8 @@ audited action, to staff with the permission, in their own region."""
 
 import pytest
 
-from accounts.models import AuditEvent
-from accounts.views import reveal_link, reveal_url
+from audit.models import AuditEvent
+from families.views.reveal import reveal_link, reveal_url
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -31,7 +31,7 @@ def test_post_reveals_once_and_records_who_looked(client, person):
     assert person.id_number in page and "13912345678" in page
     assert "no-store" in response["Cache-Control"]
     event = AuditEvent.objects.get(action="reveal_identity")
-    assert (event.actor, event.person, event.reason) == (clerk, person, "核对证件原件")
+    assert (event.actor, event.person_id, event.reason) == (clerk, person.pk, "核对证件原件")
     assert event.action_label == "显示完整证件号"
     assert event.region == person.insured_region
 

@@ -5,7 +5,7 @@ and lifts the lock from the admin (audited)."""
 import pytest
 from axes.models import AccessAttempt
 
-from accounts.models import AuditEvent
+from audit.models import AuditEvent
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from accounts.errors import RuleViolation
-from accounts.models import AuditEvent
+from audit.models import AuditEvent
 from families.idnumbers import make_resident_id
 from families.models import BatchJob, Binding, CoPayAuthorization
 from families.services.batch.jobs import batch_job_check, batch_job_confirm

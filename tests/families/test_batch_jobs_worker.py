@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import connection
 from django_tasks_db.models import DBTaskResult
 
-from accounts.models import AuditEvent
+from audit.models import AuditEvent
 from families.models import BatchJob, Binding, CoPayAuthorization
 from families.services.batch.jobs import (
     _run_lock,

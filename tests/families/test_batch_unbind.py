@@ -14,7 +14,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
-from accounts.models import AuditEvent
+from audit.models import AuditEvent
 from families.idnumbers import make_resident_id
 from families.models import Binding, CoPayAuthorization, Person
 from families.services.batch import LinkIds, Outcome, ReportRow, batch_unbind

@@ -14,7 +14,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from accounts.models import AuditEvent
+from audit.models import AuditEvent
 from families.idnumbers import make_resident_id
 from families.models import Binding, CoPayAuthorization, Person
 from tests import factories as f

@@ -398,7 +398,7 @@ def test_scan_download_checks_region_and_serves_the_private_file(client, clerk, 
 
 
 def test_scan_download_is_logged(client, clerk, application):
-    from accounts.models import AuditEvent
+    from audit.models import AuditEvent
 
     as_user(client, f.clerk("clerk_bj2")).get(app_urls(application)["scan"])
     event = AuditEvent.objects.filter(action="scan_download").get()

@@ -5,7 +5,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.db.models import Count, F
 
-from accounts.models import AuditEvent
+from audit.models import AuditEvent
 from families.idnumbers import parse_resident_id
 from families.models import Binding, CounterApplication, Person
 

@@ -201,7 +201,7 @@ _AUDIT_PARAMS = ["date_from", "date_to", "actor", "hall", "region", "action", "m
 @FAST
 @given(params=st.dictionaries(st.sampled_from(_AUDIT_PARAMS), NASTY, max_size=4))
 def test_audit_log_filters_and_export_with_hostile_values_never_fail(supervisor_client, params):
-    for url in ("/admin/accounts/auditevent/", "/admin/accounts/auditevent/export/"):
+    for url in ("/admin/audit/auditevent/", "/admin/audit/auditevent/export/"):
         _no_server_error(supervisor_client.get(url, params))
 
 

@@ -27,7 +27,7 @@ from tests.security.world import PASSWORD, ROLES, build_world
 pytestmark = pytest.mark.django_db
 
 LOGIN, INDEX, REDIRECT = "login", "index", "redirect"
-APP_LABELS = ("auth", "axes", "accounts", "families", "settlements", "channel_api")
+APP_LABELS = ("auth", "axes", "accounts", "audit", "families", "settlements", "channel_api")
 
 # Roles, in this order: anon, clerk, supervisor, sysadmin, other_clerk, other_supervisor.
 _ADMIN_DENIED = (LOGIN, 403, 403, 403, 403, 403)
@@ -66,6 +66,7 @@ EXPECTED: dict[str, tuple] = {
     "admin:app_list:auth": (LOGIN, 404, 404, 200, 404, 404),
     "admin:app_list:axes": (LOGIN, 404, 200, 200, 404, 200),
     "admin:app_list:accounts": (LOGIN, 200, 200, 200, 200, 200),
+    "admin:app_list:audit": (LOGIN, 404, 200, 200, 404, 200),
     "admin:app_list:families": (LOGIN, 200, 200, 200, 200, 200),
     "admin:app_list:settlements": (LOGIN, 404, 200, 200, 404, 200),
     "admin:app_list:channel_api": (LOGIN, 404, 404, 200, 404, 404),
@@ -90,14 +91,14 @@ EXPECTED: dict[str, tuple] = {
     "counter:batch_confirm": (LOGIN, 405, 405, 405, 405, 405),  # POST only
     "counter:batch_progress": (LOGIN, 403, 200, 200, 403, 404),
     "counter:batch_report": (LOGIN, 403, 404, 404, 403, 404),  # no report before the end
-    "accounts:reveal_person": (LOGIN, 200, 200, 403, 404, 404),
+    "reveal:reveal_person": (LOGIN, 200, 200, 403, 404, 404),
     # --- audit log (supervisors and sysadmins; sysadmins see every region)
-    "admin:accounts_auditevent_changelist": (LOGIN, 403, 200, 200, 403, 200),
-    "admin:accounts_auditevent_export": (LOGIN, 403, 200, 200, 403, 200),
-    "admin:accounts_auditevent_add": _ADMIN_DENIED,
-    "admin:accounts_auditevent_change": (LOGIN, 403, 200, 200, 404, 404),
-    "admin:accounts_auditevent_delete": _ADMIN_DENIED,
-    "admin:accounts_auditevent_history": (LOGIN, 403, 200, 200, INDEX, INDEX),
+    "admin:audit_auditevent_changelist": (LOGIN, 403, 200, 200, 403, 200),
+    "admin:audit_auditevent_export": (LOGIN, 403, 200, 200, 403, 200),
+    "admin:audit_auditevent_add": _ADMIN_DENIED,
+    "admin:audit_auditevent_change": (LOGIN, 403, 200, 200, 404, 404),
+    "admin:audit_auditevent_delete": _ADMIN_DENIED,
+    "admin:audit_auditevent_history": (LOGIN, 403, 200, 200, INDEX, INDEX),
     # --- reference data: regions (everybody reads, sysadmin edits), halls, staff, groups
     "admin:accounts_region_changelist": (LOGIN, 200, 200, 200, 200, 200),
     "admin:accounts_region_add": (LOGIN, 403, 403, 200, 403, 403),
@@ -155,7 +156,7 @@ EXPECTED: dict[str, tuple] = {
     **{f"admin:{app}/{model}/<path:object_id>/": (LOGIN, *[REDIRECT] * 5)
        for app, model in (
            ("auth", "group"), ("axes", "accesslog"), ("axes", "accessfailurelog"),
-           ("accounts", "auditevent"), ("accounts", "region"), ("accounts", "servicehall"),
+           ("audit", "auditevent"), ("accounts", "region"), ("accounts", "servicehall"),
            ("accounts", "user"), ("axes", "accessattempt"), ("families", "binding"),
            ("families", "copayauthorization"), ("families", "counterapplication"),
            ("families", "person"), ("families", "regionpolicy"), ("families", "kinshipproof"),
@@ -352,7 +353,7 @@ def test_admin_actions_are_offered_only_to_roles_that_may_run_them(rf):
                                    "sysadmin": set()},
         "axes_accessattempt": {"clerk": set(), "supervisor": {"delete_selected"},
                                "sysadmin": {"delete_selected"}},
-        "accounts_auditevent": {"clerk": set(), "supervisor": set(), "sysadmin": set()},
+        "audit_auditevent": {"clerk": set(), "supervisor": set(), "sysadmin": set()},
         # clerks (and supervisors, who hold the clerk's permissions) record activation
         "families_person": {"clerk": {"record_evoucher_activation"},
                             "supervisor": {"record_evoucher_activation"}, "sysadmin": set()},

@@ -7,7 +7,7 @@ import pytest
 from django.db import connections, transaction
 from django.test.utils import CaptureQueriesContext
 
-from accounts.models import AuditEvent
+from audit.models import AuditEvent
 from config.db_router import REPLICA, ReplicaRouter, replica_reads
 from families.models import Binding, Person
 from settlements.models import LedgerEntry
@@ -80,7 +80,7 @@ def test_statement_export_and_audit_export_read_from_the_replica(routed, client)
     assert response.status_code == 200
     assert any("settlements_ledgerentry" in q["sql"] for q in replica.captured_queries)
     with CaptureQueriesContext(connections[REPLICA]) as replica:
-        response = client.get("/admin/accounts/auditevent/export/")
+        response = client.get("/admin/audit/auditevent/export/")
     assert response.status_code == 200
     assert any("accounts_auditevent" in q["sql"] for q in replica.captured_queries)
 

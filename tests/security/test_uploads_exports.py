@@ -101,7 +101,7 @@ def test_audit_log_export_neutralizes_formula_cells(client):
     for formula in FORMULAS:
         f.person(formula)
     client.force_login(supervisor)
-    response = client.get("/admin/accounts/auditevent/export/")
+    response = client.get("/admin/audit/auditevent/export/")
     assert response.status_code == 200
     cells = _cells(response.content)
     assert any(formula in cell for formula in FORMULAS for cell in cells)

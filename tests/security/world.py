@@ -10,7 +10,8 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from accounts import roles
-from accounts.models import AuditEvent, Region, ServiceHall, User
+from accounts.models import Region, ServiceHall, User
+from audit.models import AuditEvent
 from families.models import (
     BatchJob,
     Binding,
@@ -86,7 +87,7 @@ def build_world() -> World:
         "axes_accesslog": log,
         "axes_accessfailurelog": failure,
         "axes_accessattempt": attempt,
-        "accounts_auditevent": AuditEvent.objects.filter(region=bj).order_by("pk").first(),
+        "audit_auditevent": AuditEvent.objects.filter(region=bj).order_by("pk").first(),
         "accounts_region": bj,
         "accounts_servicehall": ServiceHall.objects.get(code="BJ01"),
         "accounts_user": users["clerk"],

@@ -8,7 +8,7 @@ import io
 import pytest
 from django.utils import timezone
 
-from accounts.models import AuditEvent
+from audit.models import AuditEvent
 from settlements.models import LedgerEntry, PersonalAccount, Settlement, SettlementStatus
 from settlements.services import settlement_reverse
 from tests import factories

@@ -8,8 +8,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts import roles
-from accounts.audit import save_audited
 from accounts.models import Region, ServiceHall, User
+from audit.services import save_audited
 
 DEMO_PASSWORD = "Hall-demo-2026"
 REASON = "演示数据初始化"

@@ -15,7 +15,7 @@ A chunk of links (``chunk_size``, 5,000 by default) is one transaction:
 4. ``INSERT INTO <history table> ... SELECT ... FROM <link table> WHERE id IN (returned)
    RETURNING history_id``: exactly one "~" history row per ended link, with the
    operator as history user and the reason as change reason;
-5. ``accounts.audit_log.insert_events_from_history``: exactly one AuditEvent per history
+5. ``audit.log.insert_events_from_history``: exactly one AuditEvent per history
    row.
 
 Resumable and idempotent without a run table: every chunk commits on its own and only

@@ -13,7 +13,7 @@ from django.db import OperationalError, connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.audit_log import insert_events_from_history
+from audit.log import insert_events_from_history
 from families import selectors
 from families.chinatime import add_months, china_date
 from families.choices import ApplicationStatus

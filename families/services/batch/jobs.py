@@ -27,9 +27,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.audit import save_audited
 from accounts.csv_input import check_file, data_rows
 from accounts.errors import RuleViolation, require_reason
+from audit.services import save_audited
 from families.models import BatchJob, BatchJobStatus, BatchSource
 from families.services.batch.report import ReportWriter
 from families.services.batch.run import batch_unbind

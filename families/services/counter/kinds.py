@@ -10,8 +10,8 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.audit import save_audited
 from accounts.errors import RuleViolation
+from audit.services import save_audited
 from families import selectors
 from families.chinatime import age_on, china_date
 from families.choices import (

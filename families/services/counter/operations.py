@@ -9,8 +9,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.audit import save_audited
 from accounts.errors import RuleViolation, require_reason
+from audit.services import save_audited
 from families.chinatime import age_on, china_date
 from families.choices import ApplicationStatus, NoFaceReason
 from families.models import ApplicationSequence, CounterApplication

@@ -1,15 +1,17 @@
-"""Append-only guard: database triggers that reject UPDATE and DELETE on every history
-table and on the audit table, so nobody (superusers, raw SQL, a buggy batch job)
-can rewrite the answer to "who changed this, when, why, and what did it look like".
+"""Append-only guard, the one mechanism for every append-only table: database triggers
+that reject UPDATE and DELETE on every history table, on the audit table and on the
+tables apps register as append-only (the settlements ledger: `append_only=` in
+`<app>/audit.py`), so nobody (superusers, raw SQL, a buggy batch job) can rewrite the
+answer to "who changed this, when, why, and what did it look like", or a ledger entry.
 
 Which tables: every model whose class name starts with "Historical" (simple-history,
-including its m2m history tables) plus accounts.AuditEvent, found through the app
-registry, so history tables of apps added later are covered without code changes.
+including its m2m history tables), audit.AuditEvent and the registered models, found
+through the app registry, so history tables of apps added later are covered without
+code changes.
 
-When they are installed (both idempotent: DROP ... IF EXISTS, then CREATE):
-- by migration accounts 0004 for the tables that existed then;
-- by a post_migrate receiver (accounts.apps) after every `migrate`, for all of them,
-  which covers apps migrated later (settlements) and SQLite table rebuilds.
+When they are installed: by a post_migrate receiver (audit.apps) after every
+`migrate`, on the guarded tables that lack the guard, i.e. tables created (or, on
+SQLite, rebuilt by an ALTER) since the last run; tables that have it are left alone.
 
 PostgreSQL: one plpgsql function raises SQLSTATE 23001 (restrict_violation), attached
 BEFORE UPDATE OR DELETE ... FOR EACH ROW. TRUNCATE does not fire row triggers: that is
@@ -17,7 +19,7 @@ how `manage.py flush` (and pytest-django's flush between transactional tests) st
 empties a test database; production revokes TRUNCATE, UPDATE and DELETE from the
 application role (README, "Audit").
 SQLite: BEFORE UPDATE / BEFORE DELETE triggers with RAISE(ABORT, ...). SQLite's flush
-runs DELETE, so `accounts/management/commands/flush.py` (the only caller of
+runs DELETE, so `audit/management/commands/flush.py` (the only caller of
 `drop_append_only_triggers`) removes the triggers for the duration of the flush and
 reinstalls them. Emptying the whole database is the only path that bypasses the
 guard; no application code path can switch it off.
@@ -30,18 +32,22 @@ from collections.abc import Iterable
 from django.apps import apps as global_apps
 from django.db import connections
 
+from audit import registry
+
 PG_FUNCTION = "append_only_reject"
 PG_TRIGGER = "append_only_guard"
 MESSAGE = "审计与历史记录只允许追加,禁止修改或删除 (append-only table)"
 
 
 def append_only_models(app_registry=global_apps) -> list:
-    """History models of every installed app, plus the audit table's model."""
+    """History models of every installed app, the audit table's model and the models
+    registered as append-only (audit.registry.register(append_only=...))."""
     found = [m for m in app_registry.get_models() if m.__name__.startswith("Historical")]
-    try:
-        found.append(app_registry.get_model("accounts", "AuditEvent"))
-    except LookupError:
-        pass
+    for label in ["audit.AuditEvent", *sorted(registry.APPEND_ONLY)]:
+        try:
+            found.append(app_registry.get_model(label))
+        except LookupError:
+            pass
     return found
 
 
@@ -123,6 +129,8 @@ def guarded_tables(connection) -> set[str]:
 
 
 def install_after_migrate(sender=None, using="default", apps=global_apps, **kwargs) -> None:
-    """post_migrate receiver: (re)install the guard on every existing guarded table."""
+    """post_migrate receiver: install the guard on every guarded table that lacks it
+    (new tables, tables SQLite rebuilt); the others keep theirs untouched."""
     connection = connections[using]
-    install_append_only_triggers(connection, append_only_tables(connection, global_apps))
+    missing = set(append_only_tables(connection, global_apps)) - guarded_tables(connection)
+    install_append_only_triggers(connection, sorted(missing))

@@ -17,9 +17,9 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
-from accounts.audit_log import record_access_event
-from accounts.models import AuditAction
 from accounts.scoping import scope_to_region
+from audit.access import record_access_event
+from audit.actions import AuditAction
 
 REVEAL_PERMISSION = "families.reveal_person_identity"
 
@@ -32,7 +32,7 @@ class RevealForm(forms.Form):
 
 
 def reveal_url(person) -> str:
-    return reverse("accounts:reveal_person", args=[person.pk])
+    return reverse("reveal:reveal_person", args=[person.pk])
 
 
 def reveal_link(person) -> SafeString:

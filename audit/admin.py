@@ -15,6 +15,7 @@ from django.apps import apps
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connections
@@ -25,16 +26,20 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from accounts import audit_filters as f
-from accounts.audit_log import _format_changes, _Labels, record_access_event
 from accounts.excel import excel_text
-from accounts.models import AuditAction, AuditEvent
 from accounts.paginator import plan_estimate
 from accounts.scoping import RegionScopedAdminMixin
+from audit import filters as f
+from audit import registry
+from audit.access import record_access_event
+from audit.actions import AuditAction
+from audit.diffs import _format_changes, _Labels
+from audit.models import AuditEvent
+from audit.subjects import attach_subject_texts, with_subject_fields
 
 COUNT_CAP = 10_000
 EXPORT_MAX_ROWS = 50_000
-EXPORT_PERMISSION = "accounts.export_auditevent"
+EXPORT_PERMISSION = "audit.export_auditevent"
 
 
 class CappedCountPaginator(Paginator):
@@ -67,10 +72,6 @@ def _model_verbose(label: str) -> str:
         return label
 
 
-def _person_text(person) -> str:
-    return f"{person.name} {person.masked_id_number}" if person else ""
-
-
 def changes_summary(changes: list, limit: int = 3) -> str:
     parts = [
         f"{c.get('verbose_name', c.get('field'))}:{c.get('old', '')}→{c.get('new', '')}"
@@ -81,6 +82,15 @@ def changes_summary(changes: list, limit: int = 3) -> str:
     return ";".join(parts)
 
 
+class SubjectChangeList(ChangeList):
+    """The page's events with the texts of the persons they concern (one query)."""
+
+    def get_results(self, request):
+        super().get_results(request)
+        attach_subject_texts(self.result_list)
+
+
+@admin.register(AuditEvent)
 class AuditEventAdmin(RegionScopedAdminMixin, admin.ModelAdmin):
     region_field = "region"
     list_display = [
@@ -88,10 +98,10 @@ class AuditEventAdmin(RegionScopedAdminMixin, admin.ModelAdmin):
         "persons", "application_number", "reason_short", "changes_short",
     ]
     list_display_links = None
-    list_select_related = ["actor", "hall", "person", "other_person"]
-    list_filter = [
+    list_select_related = ["actor", "hall"]
+    base_list_filter = [
         f.DateRangeFilter, f.StaffFilter, f.HallFilter, f.RegionFilter, f.ActionFilter,
-        f.ModelFilter, f.PersonIdNumberFilter, f.ApplicationNumberFilter,
+        f.ModelFilter,
     ]
     list_per_page = 50
     list_max_show_all = 200
@@ -101,7 +111,14 @@ class AuditEventAdmin(RegionScopedAdminMixin, admin.ModelAdmin):
     actions = None
     sortable_by = ()
     ordering = ["-occurred_at", "-id"]
-    change_list_template = "admin/accounts/auditevent/change_list.html"
+    change_list_template = "admin/audit/auditevent/change_list.html"
+
+    def get_list_filter(self, request):
+        # Extra filters registered by the domain apps (e.g. "by ID number"), then ours.
+        return [*self.base_list_filter, *registry.LIST_FILTERS, f.ApplicationNumberFilter]
+
+    def get_changelist(self, request, **kwargs):
+        return SubjectChangeList
 
     # --- nobody writes through the admin, superusers included --------------------------
     def has_add_permission(self, request, obj=None) -> bool:
@@ -135,12 +152,12 @@ class AuditEventAdmin(RegionScopedAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=_("对象"))
     def object_link(self, obj: AuditEvent):
-        url = reverse("admin:accounts_auditevent_change", args=[obj.pk])
+        url = reverse("admin:audit_auditevent_change", args=[obj.pk])
         return format_html('<a href="{}">{}</a>', url, obj.object_repr or _("详情"))
 
     @admin.display(description=_("参保人(证件号已脱敏)"))
     def persons(self, obj: AuditEvent) -> str:
-        return " / ".join(p for p in (_person_text(obj.person), _person_text(obj.other_person)) if p)
+        return " / ".join(p for p in getattr(obj, "subject_texts", ()) if p)
 
     @admin.display(description=_("原因"))
     def reason_short(self, obj: AuditEvent) -> str:
@@ -172,6 +189,7 @@ class AuditEventAdmin(RegionScopedAdminMixin, admin.ModelAdmin):
             raise Http404(_("审计记录不存在或不在您的统筹区范围内。"))
         if not self.has_view_permission(request, event):
             raise PermissionDenied
+        attach_subject_texts([event])
         timeline = []
         if event.model and event.object_id:
             timeline = list(
@@ -192,7 +210,7 @@ class AuditEventAdmin(RegionScopedAdminMixin, admin.ModelAdmin):
             "subtitle": None,
         }
         request.current_app = self.admin_site.name
-        return TemplateResponse(request, "admin/accounts/auditevent/detail.html", context)
+        return TemplateResponse(request, "admin/audit/auditevent/detail.html", context)
 
     def _versions(self, event: AuditEvent, timeline: list) -> list[dict]:
         """Every history row of the object, newest first, with all field values."""
@@ -210,7 +228,7 @@ class AuditEventAdmin(RegionScopedAdminMixin, admin.ModelAdmin):
         labels = _Labels()
         for row in rows:
             for fl in fields:
-                if fl.is_relation and fl.name not in ("id_number", "phone"):
+                if fl.is_relation and fl.name not in registry.MASKED_FIELDS:
                     labels.want(fl.related_model, getattr(row, fl.attname))
         labels.resolve()
         by_history = {e.history_id: e for e in timeline if e.history_id}
@@ -232,11 +250,10 @@ class AuditEventAdmin(RegionScopedAdminMixin, admin.ModelAdmin):
             changelist = self.get_changelist_instance(request)
         except IncorrectLookupParameters as exc:
             raise Http404(_("筛选条件无效。")) from exc
-        queryset = changelist.queryset.select_related(
-            "actor", "hall", "region", "person", "other_person"
-        )
-        rows = list(queryset[: EXPORT_MAX_ROWS + 1])
-        changelist_url = reverse("admin:accounts_auditevent_changelist")
+        queryset = changelist.queryset.select_related("actor", "hall", "region")
+        rows = list(with_subject_fields(queryset)[: EXPORT_MAX_ROWS + 1])
+        attach_subject_texts(rows, annotated=True)
+        changelist_url = reverse("admin:audit_auditevent_changelist")
         if len(rows) > EXPORT_MAX_ROWS:
             self.message_user(
                 request,
@@ -278,8 +295,7 @@ class AuditEventAdmin(RegionScopedAdminMixin, admin.ModelAdmin):
                 _model_verbose(e.model),
                 e.object_id,
                 e.object_repr,
-                _person_text(e.person),
-                _person_text(e.other_person),
+                *e.subject_texts,
                 e.application_number,
                 e.reason,
                 changes_summary(e.changes, limit=100),

@@ -1,4 +1,5 @@
-"""List filters of the audit log. Free-text filters (dates, ID number, application
+"""List filters of the audit log (domain apps register more, e.g. "by ID number", see
+audit.registry). Free-text filters (dates, ID number, application
 number) are exact and index-friendly; choice filters list only what the viewer's
 region scope allows."""
 
@@ -7,13 +8,12 @@ import datetime
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import AuditAction, Region, ServiceHall, User
+from accounts.models import Region, ServiceHall, User
 from accounts.scoping import scope_to_region, sees_all_regions
-from families.idnumbers import normalize_id_number
+from audit.actions import action_choices
 
 
 class InputFilter(admin.ListFilter):
@@ -75,23 +75,6 @@ class DateRangeFilter(InputFilter):
         return queryset
 
 
-class PersonIdNumberFilter(InputFilter):
-    title = _("参保人证件号码(精确)")
-    fields = (("id_number", _("证件号码"), "text"),)
-
-    def queryset(self, request, queryset):
-        number = normalize_id_number(self.values.get("id_number", ""))
-        if not number:
-            return queryset
-        # The persons' ids first (a handful: one per ID type), then one index scan per
-        # column: OR-ing two IN (subquery) conditions would read the whole log.
-        Person = apps.get_model("families", "Person")
-        persons = list(Person.objects.filter(id_number=number).values_list("pk", flat=True))
-        if not persons:
-            return queryset.none()
-        return queryset.filter(Q(person__in=persons) | Q(other_person__in=persons))
-
-
 class ApplicationNumberFilter(InputFilter):
     title = _("受理编号")
     fields = (("application_number", _("受理编号"), "text"),)
@@ -106,7 +89,7 @@ class ActionFilter(admin.SimpleListFilter):
     parameter_name = "action"
 
     def lookups(self, request, model_admin):
-        return AuditAction.choices
+        return action_choices()
 
     def queryset(self, request, queryset):
         return queryset.filter(action=self.value()) if self.value() else queryset

@@ -1,4 +1,4 @@
-"""`flush` that keeps working with the append-only guard (accounts/triggers.py).
+"""`flush` that keeps working with the append-only guard (audit/triggers.py).
 
 Django's flush empties every table. On PostgreSQL it uses TRUNCATE, which row triggers
 do not see, so nothing changes there. On SQLite it uses DELETE, which the guard
@@ -10,7 +10,7 @@ command between tests.
 from django.core.management.commands.flush import Command as FlushCommand
 from django.db import connections
 
-from accounts.triggers import (
+from audit.triggers import (
     append_only_tables,
     drop_append_only_triggers,
     install_append_only_triggers,

@@ -5,8 +5,8 @@ How rows get there
 ------------------
 1. **Every history row** (simple-history) → one event, from the
    `post_create_historical_record` receiver `record_history_event` (connected in
-   accounts.apps). It runs inside `save()`, i.e. inside the caller's transaction. The
-   action is `instance._audit_action` (set by `accounts.audit.save_audited`) or
+   audit.apps). It runs inside `save()`, i.e. inside the caller's transaction. The
+   action is `instance._audit_action` (set by `audit.services.save_audited`) or
    created/changed/deleted from the history type; actor = history user; reason = change
    reason; `changes` = field diff against the previous history row, with ID numbers and
    phone numbers masked.
@@ -24,7 +24,7 @@ How rows get there
              changes=[{"field": "status", "verbose_name": "状态",
                        "old": "已绑定", "new": "已解绑"}],
          )
-     which is one `INSERT INTO accounts_auditevent ... SELECT ... FROM <history table>`
+     which is one `INSERT INTO accounts_auditevent (audit.AuditEvent) ... SELECT ... FROM <history table>`
      statement (actor, hall, reason, time, persons, region and application number all
      come from the history rows and `AUDIT_SUBJECTS` lookups; `changes` is the same
      summary for every row, the full row state is in the linked history row).
@@ -35,40 +35,36 @@ How rows get there
 4. **Sign-in events** (login, failed login, lockout, logout): receivers below.
 
 What an event concerns (persons, region, application number) comes from the model's
-`AUDIT_SUBJECTS` entry in `<app>/audit.py` (see accounts.audit.AuditSubject).
+`AuditSubject` registered in `<app>/audit.py` (see audit.registry.AuditSubject).
 """
 
 from __future__ import annotations
 
-import datetime
-import decimal
-import importlib
-import importlib.util
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from typing import Any
 
-from django.apps import apps
 from django.db import connections, models, router
 from django.db.models import F, Value
 from django.db.models.functions import Cast, Coalesce
-from django.utils import timezone
-from django.utils.translation import gettext as _
-from simple_history.utils import get_m2m_reverse_field_name
 
-from accounts.audit import AuditSubject
-from accounts.models import AuditAction, AuditEvent, User
-from families.idnumbers import mask_id_number, mask_phone
+from audit.actions import AuditAction
+from audit.diffs import (
+    _format_changes,
+    _Labels,
+    _raw_changes,
+    _want_labels,
+    history_changes,
+    previous_history_row,
+)
+from audit.models import AuditEvent
+from audit.registry import SUBJECTS, AuditSubject, subject_model
 
 HISTORY_TYPE_ACTIONS = {
     "+": AuditAction.CREATED,
     "~": AuditAction.CHANGED,
     "-": AuditAction.DELETED,
 }
-
-# Field names whose values are masked wherever they appear in a diff.
-MASKED_FIELDS = {"id_number": mask_id_number, "phone": mask_phone}
 
 SUBJECT_FIELDS = ("person", "other_person", "region", "application_number")
 
@@ -77,21 +73,8 @@ SUBJECT_FIELDS = ("person", "other_person", "region", "application_number")
 
 
 def subject_for(model: type[models.Model]) -> AuditSubject:
-    """The AUDIT_SUBJECTS entry of a tracked model (AuditSubject() when none)."""
-    return subjects_of_app(model._meta.app_label).get(model._meta.label, AuditSubject())
-
-
-_SUBJECTS: dict[str, dict[str, AuditSubject]] = {}
-
-
-def subjects_of_app(app_label: str) -> dict[str, AuditSubject]:
-    if app_label not in _SUBJECTS:
-        module_name = f"{apps.get_app_config(app_label).name}.audit"
-        found: dict[str, AuditSubject] = {}
-        if importlib.util.find_spec(module_name) is not None:
-            found = getattr(importlib.import_module(module_name), "AUDIT_SUBJECTS", {})
-        _SUBJECTS[app_label] = found
-    return _SUBJECTS[app_label]
+    """The registered AuditSubject of a tracked model (AuditSubject() when none)."""
+    return SUBJECTS.get(model._meta.label, AuditSubject())
 
 
 def _subject_values(queryset: models.QuerySet, key: str, subject: AuditSubject) -> dict:
@@ -112,144 +95,14 @@ def _clean_subject(values: dict, model: type[models.Model], object_id, deleted: 
     the target of the event's foreign key."""
     values = {k: v for k, v in values.items() if v is not None}
     if deleted:
-        if model._meta.label == "families.Person" and values.get("person") == object_id:
+        subject = subject_model()
+        if subject and model._meta.label == subject.label and values.get("person") == object_id:
             values.pop("person")
         if model._meta.label == "accounts.Region" and values.get("region") == object_id:
             values.pop("region")
     out = {f"{k}_id": v for k, v in values.items() if k != "application_number"}
     out["application_number"] = values.get("application_number") or ""
     return out
-
-
-# --- Field diffs --------------------------------------------------------------------------
-
-
-def _plain(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return _("是") if value else _("否")
-    if isinstance(value, datetime.datetime):
-        if timezone.is_aware(value):
-            value = timezone.localtime(value)
-        return value.strftime("%Y-%m-%d %H:%M:%S")
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    if isinstance(value, decimal.Decimal):
-        return str(value)
-    if isinstance(value, list | dict):
-        return json.dumps(value, ensure_ascii=False, default=str)
-    return str(value)
-
-
-class _Labels:
-    """Resolves foreign keys and m2m targets to their str() in one query per model."""
-
-    def __init__(self) -> None:
-        self.wanted: dict[type[models.Model], set] = defaultdict(set)
-        self.found: dict[tuple[type[models.Model], Any], str] = {}
-
-    def want(self, model: type[models.Model], pk: Any) -> None:
-        if pk is not None:
-            self.wanted[model].add(pk)
-
-    def resolve(self) -> None:
-        for model, pks in self.wanted.items():
-            pks = {pk for pk in pks if (model, pk) not in self.found}
-            if pks:
-                for obj in model._default_manager.filter(pk__in=pks):
-                    self.found[(model, obj.pk)] = str(obj)
-        self.wanted.clear()
-
-    def label(self, model: type[models.Model], pk: Any) -> str:
-        if pk is None:
-            return ""
-        return self.found.get((model, pk), f"#{pk}")
-
-
-def _raw_changes(current, previous) -> list[tuple[str, Any, Any]]:
-    """(field name, old, new) of one history row against the previous one."""
-    if current.history_type == "-":
-        return []
-    if previous is None:
-        return [
-            (f.name, None, getattr(current, f.attname))
-            for f in current.tracked_fields
-            if f.editable and not f.primary_key
-            and getattr(current, f.attname) not in (None, "", [], {})
-        ]
-    delta = current.diff_against(previous)
-    return [(c.field, c.old, c.new) for c in delta.changes]
-
-
-def _m2m_ids(rows, field) -> list:
-    if rows is None:
-        return []
-    key = get_m2m_reverse_field_name(field)
-    return [row[key] for row in rows]
-
-
-def _format_changes(
-    model: type[models.Model], raw: list[tuple[str, Any, Any]], labels: _Labels
-) -> list[dict]:
-    out = []
-    for name, old, new in raw:
-        field = model._meta.get_field(name)
-        if name in MASKED_FIELDS:
-            mask = MASKED_FIELDS[name]
-            old_s, new_s = mask(old or ""), mask(new or "")
-        elif field.many_to_many:
-            target = field.related_model
-            names = [labels.label(target, pk) for pk in _m2m_ids(old, field)]
-            old_s = "、".join(sorted(names))
-            names = [labels.label(target, pk) for pk in _m2m_ids(new, field)]
-            new_s = "、".join(sorted(names))
-        elif field.is_relation:
-            old_s = labels.label(field.related_model, old)
-            new_s = labels.label(field.related_model, new)
-        elif field.choices:
-            choices = dict(field.flatchoices)
-            old_s = _plain(choices.get(old, old)) if old not in (None, "") else ""
-            new_s = _plain(choices.get(new, new)) if new not in (None, "") else ""
-        else:
-            old_s, new_s = _plain(old), _plain(new)
-        out.append(
-            {"field": name, "verbose_name": str(field.verbose_name), "old": old_s, "new": new_s}
-        )
-    return out
-
-
-def _want_labels(model, raw, labels: _Labels) -> None:
-    for name, old, new in raw:
-        field = model._meta.get_field(name)
-        if name in MASKED_FIELDS:
-            continue
-        if field.many_to_many:
-            for pk in [*_m2m_ids(old, field), *_m2m_ids(new, field)]:
-                labels.want(field.related_model, pk)
-        elif field.is_relation:
-            labels.want(field.related_model, old)
-            labels.want(field.related_model, new)
-
-
-def history_changes(current, previous=None) -> list[dict]:
-    """Masked field-level changes of a history row against the previous row."""
-    model = current.instance_type
-    raw = _raw_changes(current, previous)
-    labels = _Labels()
-    _want_labels(model, raw, labels)
-    labels.resolve()
-    return _format_changes(model, raw, labels)
-
-
-def previous_history_row(row):
-    manager = type(row)._default_manager
-    pk_name = row.instance_type._meta.pk.attname
-    return (
-        manager.filter(**{pk_name: getattr(row, pk_name)}, history_id__lt=row.history_id)
-        .order_by("-history_id")
-        .first()
-    )
 
 
 # --- Writers ---------------------------------------------------------------------------------
@@ -425,101 +278,3 @@ def _truncate(text: str, length: int = 200) -> str:
     return text if len(text) <= length else text[: length - 1] + "…"
 
 
-def _client_ip(request) -> str | None:
-    if request is None:
-        return None
-    return request.META.get("REMOTE_ADDR") or None
-
-
-def record_access_event(
-    actor,
-    action: str,
-    target: models.Model | type[models.Model] | None = None,
-    *,
-    reason: str = "",
-    request=None,
-    details: dict | None = None,
-    application_number: str = "",
-    actor_username: str = "",
-    save: bool = True,
-) -> AuditEvent:
-    """Record who looked at / downloaded / exported what (no history row involved).
-    `target`: the instance concerned (a Person, a ProofScan ...), a model class for an
-    export of a list, or None. Persons, region and application number come from the
-    target's AUDIT_SUBJECTS entry; for a model class or None, the actor's region."""
-    actor = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
-    details = dict(details or {})
-    ip = _client_ip(request)
-    if ip:
-        details.setdefault("ip", ip)
-    event = AuditEvent(
-        actor=actor,
-        actor_username=actor.get_username() if actor else actor_username,
-        hall_id=actor.hall_id if actor else None,
-        action=action,
-        reason=reason,
-        details=details,
-        application_number=application_number,
-    )
-    if isinstance(target, models.Model):
-        model = target._meta.model  # request.user is a lazy proxy: not type(target)
-        event.model = _label_of(model)
-        event.object_id = str(target.pk)
-        event.object_repr = _truncate(str(target))
-        values = _subject_values(
-            model._default_manager.filter(pk=target.pk), "pk", subject_for(model)
-        ).get(target.pk, {})
-        values = _clean_subject(values, model, target.pk, deleted=False)
-        if application_number:
-            values["application_number"] = application_number
-        for name, value in values.items():
-            setattr(event, name, value)
-    elif isinstance(target, type) and issubclass(target, models.Model):
-        event.model = _label_of(target)
-        event.object_repr = _truncate(str(target._meta.verbose_name_plural))
-    if event.region_id is None and actor is not None and actor.hall_id:
-        event.region_id = actor.hall.region_id
-    if save:
-        event.save()
-    return event
-
-
-# --- Sign-in events --------------------------------------------------------------------------
-# Connected in accounts.apps. The actor of a failed login is unknown: the attempted
-# username is kept in actor_username, and the account it names (if any) is the target.
-
-
-def on_user_logged_in(sender, request, user, **kwargs) -> None:
-    record_access_event(user, AuditAction.LOGIN, user, request=request)
-
-
-def on_user_logged_out(sender, request, user, **kwargs) -> None:
-    if user is not None:
-        record_access_event(user, AuditAction.LOGOUT, user, request=request)
-
-
-def _named_user(username: str):
-    if not username:
-        return None
-    return User.objects.select_related("hall").filter(username=username).first()
-
-
-def on_user_login_failed(sender, credentials, request=None, **kwargs) -> None:
-    username = str(credentials.get("username") or "")[:150]
-    user = _named_user(username)
-    event = record_access_event(
-        None, AuditAction.LOGIN_FAILED, user, request=request, actor_username=username,
-        save=False,
-    )
-    event.hall_id = user.hall_id if user else None
-    event.save()
-
-
-def on_user_locked_out(sender, request, username, ip_address=None, **kwargs) -> None:
-    user = _named_user(username)
-    event = record_access_event(
-        None, AuditAction.LOCKED_OUT, user, request=request, actor_username=username or "",
-        save=False,
-    )
-    event.hall_id = user.hall_id if user else None
-    event.save()

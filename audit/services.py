@@ -1,0 +1,31 @@
+"""Audited writes. Every change to a domain row goes through `save_audited` so that
+its history row carries the acting staff member, the reason and the business action;
+the history row's audit event (audit.log) is written in the same transaction.
+
+What an audit event concerns is declared per model in `<app>/audit.py`
+(`audit.registry.register(subjects=...)`); a test fails when a history-tracked model
+has no entry.
+"""
+
+from django.db import models
+
+
+def save_audited(
+    instance: models.Model,
+    *,
+    actor,
+    reason: str,
+    action: str,
+    update_fields: list[str] | None = None,
+) -> None:
+    """Save `instance` with `actor` as history user, `reason` as change reason and
+    `action` (an action code such as "binding_apply", see audit.actions) as the
+    audit action. Call it inside the service's transaction."""
+    instance._history_user = actor
+    instance._change_reason = reason
+    instance._audit_action = action
+    try:
+        instance.save(update_fields=update_fields)
+    finally:
+        for attr in ("_history_user", "_change_reason", "_audit_action"):
+            instance.__dict__.pop(attr, None)
