@@ -41,6 +41,7 @@ serve: install
 
 lint: install-test
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 
 test: lint
 	$(MAKE) test-sqlite

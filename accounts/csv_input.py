@@ -79,14 +79,19 @@ def validate_file(
     return valid, errors
 
 
-def operator(username: str):
-    """The staff member a command acts as (`--operator`): active, or exit code 2."""
+def operator(username: str, *, permissions: tuple[str, ...] = (), denied: str = ""):
+    """The one operator lookup of every management command (`--operator`): an active
+    staff member holding `permissions`, else exit code 2 before anything is written
+    (`denied`: the message when a permission is missing)."""
     from django.contrib.auth import get_user_model
 
     user = get_user_model().objects.filter(username=username, is_active=True).first()
     if user is None:
         raise CommandError(_("经办人“%(name)s”不存在或已停用。") % {"name": username},
                            returncode=2)
+    if not all(user.has_perm(p) for p in permissions):
+        raise CommandError(denied or _("经办人“%(name)s”没有此项操作的权限。")
+                           % {"name": username}, returncode=2)
     return user
 
 

@@ -3,14 +3,13 @@ audit.registry). Free-text filters (dates, ID number, application
 number) are exact and index-friendly; choice filters list only what the viewer's
 region scope allows."""
 
-import datetime
 
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.admin_filters import ChinaDateRangeFilter
 from accounts.models import Region, ServiceHall, User
 from accounts.scoping import scope_to_region, sees_all_regions
 from audit.actions import action_choices
@@ -53,26 +52,9 @@ class InputFilter(admin.ListFilter):
         }
 
 
-def _china_day_start(value: str) -> datetime.datetime | None:
-    try:
-        day = datetime.date.fromisoformat(value)
-    except ValueError:
-        return None
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
-
-
-class DateRangeFilter(InputFilter):
+class DateRangeFilter(ChinaDateRangeFilter):
     title = _("日期范围(北京时间,含起止日)")
-    fields = (("date_from", _("起"), "date"), ("date_to", _("止"), "date"))
-
-    def queryset(self, request, queryset):
-        start = _china_day_start(self.values.get("date_from", ""))
-        end = _china_day_start(self.values.get("date_to", ""))
-        if start:
-            queryset = queryset.filter(occurred_at__gte=start)
-        if end:
-            queryset = queryset.filter(occurred_at__lt=end + datetime.timedelta(days=1))
-        return queryset
+    field_name = "occurred_at"
 
 
 class ApplicationNumberFilter(InputFilter):

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "families",
     "settlements",
     "channel_api",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -103,14 +104,14 @@ if env.str("TEST_DB_NAME", default=""):
     DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DB_NAME")}
 
 # Optional read replica (PostgreSQL streaming replica): audit-log, export and report reads
-# only, chosen by config.db_router; every write and every rule check stays on "default".
+# only, chosen by accounts.db_router; every write and every rule check stays on "default".
 if env.str("DATABASE_REPLICA_URL", default=""):
     DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
     DATABASES["replica"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["replica"].setdefault("CONN_HEALTH_CHECKS", True)
     # Test runs point the alias at the default test database instead of a second one.
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
-    DATABASE_ROUTERS = ["config.db_router.ReplicaRouter"]
+    DATABASE_ROUTERS = ["accounts.db_router.ReplicaRouter"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

@@ -1,11 +1,10 @@
 """Calendar rules use China time (Asia/Shanghai), whatever the active time zone."""
 
 import datetime
-from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
-CHINA = ZoneInfo("Asia/Shanghai")
+from accounts.chinatime import CHINA, china_midnight  # noqa: F401 (one China time zone)
 
 
 def china_now() -> datetime.datetime:

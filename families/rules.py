@@ -6,11 +6,11 @@ facts (counts under lock), services raise the first failed check as a RuleViolat
 """
 
 import datetime
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
+from accounts.errors import Check, first_failure  # noqa: F401 (the one rule-result type)
 from families.chinatime import age_on
 from families.choices import (
     ACCEPTED_PROOFS,
@@ -27,14 +27,6 @@ from families.choices import (
 GUARDIAN_RELATIONSHIPS = {Relationship.CHILD, Relationship.GRANDCHILD}
 # Consent methods that replace biometric consent and need a supervisor's approval.
 OFFLINE_CONSENT = {ConsentMethod.COUNTER, ConsentMethod.GUARDIAN}
-
-
-@dataclass(frozen=True)
-class Check:
-    code: str
-    passed: bool
-    message: str
-    figures: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -290,6 +282,3 @@ def evoucher_notice(member: PartyFacts) -> Check:
         {"activated": member.evoucher_activated},
     )
 
-
-def first_failure(checks: list[Check]) -> Check | None:
-    return next((c for c in checks if not c.passed), None)

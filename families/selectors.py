@@ -17,6 +17,7 @@ from families.models import (
     RegionPolicy,
 )
 from families.rules import BindingPolicy, PartyFacts, ProofFacts
+from families.settlement_facts import settlement_facts
 from families.workdays import WorkCalendar
 
 
@@ -151,9 +152,7 @@ def live_copays(*, authorizer: Person | None = None,
 
 def personal_account_balance(person: Person):
     """The authorizer's personal-account balance, or None without an account."""
-    from settlements.models import PersonalAccount
-
-    return PersonalAccount.objects.filter(person=person).values_list("balance", flat=True).first()
+    return settlement_facts().personal_account_balance(person)
 
 
 def work_calendar(region: Region | int | None = None) -> WorkCalendar:

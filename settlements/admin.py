@@ -2,11 +2,9 @@
 their lines. Nothing here is editable; reversal and finalizing are actions with a
 reason that call the services."""
 
-import datetime
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
@@ -18,17 +16,17 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts.admin_actions import ReasonForm, bound_form, confirm_then_call, render_confirmation
+from accounts.admin_filters import ChinaDateRangeFilter, DateRangeForm
 from accounts.admin_mixins import ReadOnlyAdminMixin, masked_id_column
+from accounts.db_router import replica_reads
 from accounts.errors import RuleViolation
 from accounts.history_admin import ReadOnlyHistoryAdmin
 from accounts.paginator import EstimatedCountPaginator
 from accounts.scoping import RegionScopedAdminMixin
-from config.db_router import replica_reads
 from families.admin.search import PersonSearchMixin, person_search_q
 from families.chinatime import CHINA
 from settlements.models import LedgerEntry, PersonalAccount, Settlement, SettlementLine
 from settlements.money import format_yuan
-from settlements.selectors import china_midnight
 from settlements.services import account_adjust, settlement_finalize, settlement_reverse
 from settlements.statement import statement_response
 
@@ -51,66 +49,9 @@ def money_column(field: str, description):
     return column
 
 
-class DateRangeForm(forms.Form):
-    date_from = forms.DateField(label=_("起始日期"), required=False)
-    date_to = forms.DateField(label=_("截止日期"), required=False)
-
-    def clean(self):
-        data = super().clean()
-        start, end = data.get("date_from"), data.get("date_to")
-        if start and end and start > end:
-            raise forms.ValidationError(_("起始日期不能晚于截止日期。"))
-        return data
-
-
-class LedgerDateRangeFilter(admin.ListFilter):
-    """记账日期 from–to (China dates, both inclusive), as two date inputs."""
-
+class LedgerDateRangeFilter(ChinaDateRangeFilter):
     title = _("记账日期")
-    template = "settlements/admin/date_range_filter.html"
-    parameters = ("date_from", "date_to")
-
-    def __init__(self, request, params, model, model_admin):
-        super().__init__(request, params, model, model_admin)
-        self.values = {}
-        for name in self.parameters:
-            if name in params:
-                value = params.pop(name)
-                self.values[name] = value[-1] if isinstance(value, list) else value
-        self.form = DateRangeForm(self.values or None)
-        self.other_params = {
-            k: v for k, v in request.GET.items() if k not in self.parameters and k != "p"
-        }
-
-    def has_output(self) -> bool:
-        return True
-
-    def expected_parameters(self):
-        return list(self.parameters)
-
-    def range(self) -> tuple[datetime.date | None, datetime.date | None]:
-        if not self.values:
-            return None, None
-        if not self.form.is_valid():
-            raise IncorrectLookupParameters(self.form.errors.as_text())
-        return self.form.cleaned_data.get("date_from"), self.form.cleaned_data.get("date_to")
-
-    def queryset(self, request, queryset):
-        start, end = self.range()
-        if start:
-            queryset = queryset.filter(created_at__gte=china_midnight(start))
-        if end:
-            queryset = queryset.filter(
-                created_at__lt=china_midnight(end + datetime.timedelta(days=1))
-            )
-        return queryset
-
-    def choices(self, changelist):
-        yield {
-            "form": self.form,
-            "other_params": self.other_params,
-            "clear_url": changelist.get_query_string(remove=self.parameters),
-        }
+    field_name = "created_at"
 
 
 @admin.register(PersonalAccount)

@@ -26,31 +26,20 @@ Skip codes on settlement lines (amount 0, `skip_code` + Chinese `skip_reason`):
 """
 
 import re
-from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
 
 from django.utils.translation import gettext as _
 
+from accounts.errors import Check, refusal
 from families.choices import InsuranceStatus, InsuranceType
 from settlements.models import SettlementCategory
 
 _PERIOD = re.compile(r"^(19|20)\d{2}(0[1-9]|1[0-2])$")
 
 
-@dataclass(frozen=True)
-class Refusal:
-    """Why an operation or a payment source is refused: a stable code, a Chinese
-    message with the figures, and the figures themselves."""
-
-    code: str
-    message: str
-    figures: dict[str, Any] = field(default_factory=dict)
-
-
-def check_period(period: str) -> Refusal | None:
+def check_period(period: str) -> Check | None:
     if not _PERIOD.match(period or ""):
-        return Refusal(
+        return refusal(
             "invalid_period",
             _("所属期“%(period)s”无效,应为六位年月,例如 202401。") % {"period": period},
             {"period": period},
@@ -58,13 +47,13 @@ def check_period(period: str) -> Refusal | None:
     return None
 
 
-def check_category(category: str) -> Refusal | None:
+def check_category(category: str) -> Check | None:
     """Personal-account money pays only outpatient, inpatient, designated-pharmacy costs
     and the resident-insurance premium; cosmetics, supplements, non-designated
     institutions are refused (DOMAIN.md settlement rule 2)."""
     if category not in SettlementCategory.values:
         allowed = "、".join(str(label) for label in SettlementCategory.labels)
-        return Refusal(
+        return refusal(
             "category_not_allowed",
             _("费用类别“%(category)s”不能使用个人账户支付,仅限:%(allowed)s。")
             % {"category": category, "allowed": allowed},
@@ -73,9 +62,9 @@ def check_category(category: str) -> Refusal | None:
     return None
 
 
-def check_pending(category: str, pending: bool) -> Refusal | None:
+def check_pending(category: str, pending: bool) -> Check | None:
     if pending and category != SettlementCategory.INPATIENT:
-        return Refusal(
+        return refusal(
             "pending_only_inpatient",
             _("只有住院费用可以先挂账待结算(出院后完成结算)。"),
             {"category": category},
@@ -83,9 +72,9 @@ def check_pending(category: str, pending: bool) -> Refusal | None:
     return None
 
 
-def check_account_holder(insurance_type: str) -> Refusal | None:
+def check_account_holder(insurance_type: str) -> Check | None:
     if insurance_type != InsuranceType.EMPLOYEE:
-        return Refusal(
+        return refusal(
             "not_employee_insured",
             _("只有职工医保参保人有个人账户。"),
             {"insurance_type": insurance_type},
@@ -93,13 +82,13 @@ def check_account_holder(insurance_type: str) -> Refusal | None:
     return None
 
 
-def beneficiary_skip(*, insurance_status: str, deceased: bool) -> Refusal | None:
+def beneficiary_skip(*, insurance_status: str, deceased: bool) -> Check | None:
     """A beneficiary who died or whose insurance is not normal pays from no personal
     account, his own or an authorizer's (DOMAIN.md settlement rule 7)."""
     if deceased:
-        return Refusal("beneficiary_deceased", _("就医人已身故,个人账户不能支付。"))
+        return refusal("beneficiary_deceased", _("就医人已身故,个人账户不能支付。"))
     if insurance_status != InsuranceStatus.NORMAL:
-        return Refusal(
+        return refusal(
             "beneficiary_not_normal",
             _("就医人参保状态为“%(status)s”,个人账户不能支付。")
             % {"status": InsuranceStatus(insurance_status).label},
@@ -117,23 +106,23 @@ def authorizer_skip(
     filed: bool,
     balance: Decimal,
     reserve: Decimal,
-) -> Refusal | None:
+) -> Check | None:
     """Why one co-pay source pays nothing, or None when it can pay (balance - reserve)."""
     if deceased:
-        return Refusal("authorizer_deceased", _("授权人已身故,家庭共济已停止。"))
+        return refusal("authorizer_deceased", _("授权人已身故,家庭共济已停止。"))
     if insurance_status != InsuranceStatus.NORMAL:
-        return Refusal(
+        return refusal(
             "authorizer_not_normal",
             _("授权人参保状态为“%(status)s”,家庭共济已停止。")
             % {"status": InsuranceStatus(insurance_status).label},
             {"status": insurance_status},
         )
     if not has_account:
-        return Refusal("authorizer_no_account", _("授权人没有个人账户。"))
+        return refusal("authorizer_no_account", _("授权人没有个人账户。"))
     if filing_required and not filed:
-        return Refusal("filing_required", _("授权人所在统筹区要求先备案,该授权尚未备案。"))
+        return refusal("filing_required", _("授权人所在统筹区要求先备案,该授权尚未备案。"))
     if balance <= reserve:
-        return Refusal(
+        return refusal(
             "reserve_reached",
             _("授权人个人账户余额 %(balance)s 元,未超过预留金额 %(reserve)s 元。")
             % {"balance": balance, "reserve": reserve},
@@ -142,7 +131,7 @@ def authorizer_skip(
     return None
 
 
-def own_account_skip(*, balance: Decimal) -> Refusal | None:
+def own_account_skip(*, balance: Decimal) -> Check | None:
     if balance <= 0:
-        return Refusal("balance_empty", _("本人个人账户余额为0元。"), {"balance": balance})
+        return refusal("balance_empty", _("本人个人账户余额为0元。"), {"balance": balance})
     return None

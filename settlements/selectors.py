@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from django.db.models import QuerySet, Sum
 
-from families.chinatime import CHINA
+from accounts.chinatime import china_midnight  # noqa: F401 (used by callers)
 from families.models import CoPayAuthorization
 from settlements.models import (
     LedgerEntry,
@@ -26,6 +26,18 @@ def has_pending_settlements(authorization: CoPayAuthorization) -> bool:
         amount__gt=0,
         settlement__status=SettlementStatus.PENDING,
     ).exists()
+
+
+def pending_settlement_lines() -> QuerySet:
+    """Lines of pending settlements that paid something (families.settlement_facts)."""
+    return SettlementLine.objects.filter(
+        amount__gt=0, settlement__status=SettlementStatus.PENDING
+    )
+
+
+def personal_account_balance(person) -> Decimal | None:
+    """The person's personal-account balance, or None without an account."""
+    return PersonalAccount.objects.filter(person=person).values_list("balance", flat=True).first()
 
 
 def allocation_for(account_id: int | None, period: str) -> LedgerEntry | None:
@@ -53,10 +65,6 @@ def statement_entries(
     return qs.select_related(
         "settlement__beneficiary", "line__authorization", "created_by"
     ).order_by("created_at", "id")
-
-
-def china_midnight(day: datetime.date) -> datetime.datetime:
-    return datetime.datetime.combine(day, datetime.time.min, tzinfo=CHINA)
 
 
 def ledger_mismatches() -> list[dict]:

@@ -29,13 +29,12 @@ for the planner and the estimated-count paginator, visibility map for index-only
 scans).
 """
 
+
 from __future__ import annotations
 
 import datetime
-import math
 import random
 import time
-from array import array
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -43,31 +42,16 @@ from dataclasses import dataclass, field
 from django.db import connection
 
 from audit.models import AuditEvent
-from families.idnumbers import make_resident_id
 from families.loadgen.data import (
-    APPLICATION_STATUS,
-    BINDING_STATUSES,
-    BIRTH_DAYS,
-    CHANNELS,
-    CHINA,
-    COPAY_STATUSES,
-    CORE,
-    END_REASONS,
-    FIRST_BIRTH,
-    GIVEN,
     ID_SPACE,
-    NO_FACE,
-    REGIONS,
-    RELATIONSHIPS,
-    SPAN_DAYS,
-    SURNAMES,
     UTC,
 )
+from families.loadgen.helpers import _NoBar
+from families.loadgen.history import HistoryRows
+from families.loadgen.links import LinkRows
+from families.loadgen.persons import PersonRows
 from families.loadgen.reference import reference_rows
 from families.loadgen.sql import (
-    CopyStream,
-    _audit_insert,
-    _history_insert,
     _is_superuser,
     _raw_connection_factory,
     _secondary_ddl,
@@ -107,31 +91,10 @@ class LoadResult:
         return f"{'; '.join(parts)} in {total:.0f} s"
 
 
-def _weighted(rng: random.Random, pairs) -> Callable[[], str]:
-    values = [v for v, _w in pairs]
-    cum, total = [], 0
-    for _v, w in pairs:
-        total += w
-        cum.append(total)
-    choices = rng.choices
-
-    def pick():
-        return choices(values, cum_weights=cum)[0]
-
-    return pick
-
-
-def _multiplier(modulus: int) -> int:
-    a = 2_654_435_761 % modulus
-    while math.gcd(a, modulus) != 1:
-        a += 1
-    return a
-
-
 # --- the generator -----------------------------------------------------------------------------
 
 
-class LoadGenerator:
+class LoadGenerator(PersonRows, LinkRows, HistoryRows):
     def __init__(self, options: LoadOptions, progress: Callable[[str, int], object] | None = None):
         if connection.vendor != "postgresql":
             raise LoadError("generate_load_data 只支持 PostgreSQL(使用 COPY);当前数据库是 "
@@ -238,216 +201,3 @@ class LoadGenerator:
                 cur.execute(f'VACUUM (ANALYZE) "{table}"')
                 bar.update(1)
         bar.close()
-
-    # persons ------------------------------------------------------------------------------
-    def _persons(self, first_id: int) -> None:
-        o, rng = self.o, self.rng
-        rnd = rng.random
-        n = o.persons
-        self.first_person = first_id
-        # Region of every generated person (index into region_ids): links need the holder's.
-        self.person_region = array("b", bytes(n))
-        out = CopyStream(Person, self.factory, self.result.rows)
-        surname = _weighted(rng, SURNAMES)
-        region_pick = _weighted(rng, list(enumerate(self.region_weights)))
-        multiplier = _multiplier(ID_SPACE)
-        births = [FIRST_BIRTH + datetime.timedelta(days=d) for d in range(BIRTH_DAYS)]
-        born_2016 = (datetime.date(2016, 1, 1) - FIRST_BIRTH).days
-        activation_base = datetime.datetime(2019, 6, 1, tzinfo=UTC)
-        given, n_given = GIVEN, len(GIVEN)
-        bar = self.progress("persons", n)
-        left, family, region_index = 0, "", 0
-        for i in range(n):
-            pid = first_id + i
-            if left == 0:  # a new household: surname and insured region shared
-                left = rng.choice((1, 2, 2, 3, 3, 3, 4, 4, 5))
-                family, region_index = surname(), region_pick()
-            left -= 1
-            self.person_region[i] = region_index
-            day, seqsex = divmod((pid * multiplier) % ID_SPACE, 1000)
-            sex = "M" if seqsex % 2 else "F"
-            region_id = self.region_ids[region_index]
-            district = f"{REGIONS[region_index][0][:4]}{1 + int(rnd() * 9):02d}"
-            birth = births[day]
-            name = family + given[int(rnd() * n_given)]
-            if rnd() < 0.7:
-                name += given[int(rnd() * n_given)]
-            r = rnd()
-            status, death = "normal", None
-            if r < 0.01:
-                status = "terminated"
-                death = datetime.date(2023, 1, 1) + datetime.timedelta(days=int(rnd() * 700))
-            elif r < 0.04:
-                status = "terminated"
-            elif r < 0.07:
-                status = "suspended"
-            out.write({
-                "id": pid, "id_type": "resident_id",
-                "id_number": make_resident_id(district, birth, seqsex // 2, sex),
-                "name": name, "sex": sex, "birth_date": birth,
-                "phone": f"1{3 + int(rnd() * 7)}{int(rnd() * 1e9):09d}",
-                "insurance_type": "employee" if rnd() < 0.4 else "resident",
-                "insured_region_id": region_id, "insurance_status": status,
-                "evoucher_activated_at": activation_base + datetime.timedelta(
-                    minutes=int(rnd() * 2_500_000)) if rnd() < 0.75 else None,
-                "death_date": death,
-                "birth_region_id": region_id if day >= born_2016 else None,
-            })
-            if i % 10_000 == 9_999:
-                bar.update(10_000)
-        bar.update(n % 10_000)
-        bar.close()
-        out.close()
-
-    # bindings and co-pay authorizations --------------------------------------------------
-    def _links(self, kind: str) -> tuple[int, int]:
-        """Links of every generated person (as holder / authorizer) and the counter
-        applications of counter-channel links. Returns the id range written."""
-        o, rng = self.o, self.rng
-        rnd = rng.random
-        n = o.persons
-        is_binding = kind == "binding"
-        model = Binding if is_binding else CoPayAuthorization
-        per_person = o.links_per_person if is_binding else o.copay_per_person
-        status_pick = _weighted(rng, BINDING_STATUSES if is_binding else COPAY_STATUSES)
-        channel_pick = _weighted(rng, CHANNELS)
-        relationships = RELATIONSHIPS if is_binding else CORE
-        a_col, b_col = ("holder_id", "member_id") if is_binding else (
-            "authorizer_id", "beneficiary_id")
-        link_out = CopyStream(model, self.factory, self.result.rows)
-        app_out = CopyStream(CounterApplication, self.factory, self.result.rows)
-        first_link = link_id = self._next_id(model)
-        app_id = self._next_id(CounterApplication)
-        now = o.now
-        whole, fraction = int(per_person), per_person - int(per_person)
-        span = min(40, n - 1)
-        bar = self.progress(model._meta.db_table, n)
-        for i in range(n):
-            if i % 10_000 == 9_999:
-                bar.update(10_000)
-            count = whole + (1 if rnd() < fraction else 0)
-            if count == 0:
-                continue
-            holder = self.first_person + i
-            halls = self.staff[self.region_ids[self.person_region[i]]]
-            # distinct members near the holder (own household first): pairs never repeat
-            for d in rng.sample(range(1, span + 1), min(count, span)):
-                status = status_pick()
-                counter = channel_pick() == "counter"
-                staff = halls[int(rnd() * len(halls))]
-                if status == "pending":  # older pending applications would have expired
-                    applied = now - datetime.timedelta(seconds=int(rnd() * 25 * 86400))
-                else:
-                    applied = now - datetime.timedelta(
-                        seconds=int(30 * 86400 + rnd() * SPAN_DAYS * 86400))
-                decided = applied + datetime.timedelta(seconds=int(600 + rnd() * 5 * 86400))
-                row = {
-                    "id": link_id, a_col: holder, b_col: self.first_person + (i + d) % n,
-                    "relationship": relationships[int(rnd() * len(relationships))],
-                    "channel": "counter" if counter else CHANNELS[int(rnd() * 4)][0],
-                    "status": status, "consent_method": "counter" if counter else "face",
-                    "commitment_signed": "t" if counter else "f", "applied_at": applied,
-                    "applied_by_id": staff.clerk_id if counter else None,
-                }
-                if not is_binding:
-                    row["reserve"] = 0
-                    if status == "suspended":
-                        row["suspended_reason"] = "授权人申请暂停"
-                if status in ("active", "unbound", "rejected", "suspended", "revoked"):
-                    row["decided_at"] = decided
-                    row["decided_by_id"] = staff.supervisor_id if counter else None
-                    row["decision_reason"] = "材料不全" if status == "rejected" else "原件核验无误"
-                if status in ("unbound", "revoked", "withdrawn", "expired"):
-                    row["ended_at"] = min(now, decided + datetime.timedelta(
-                        seconds=int(rnd() * 200 * 86400)))
-                    row["end_reason"] = END_REASONS[status]
-                    row["ended_by_id"] = staff.supervisor_id if counter else None
-                link_out.write(row)
-                if counter:
-                    day = applied.astimezone(CHINA).date()
-                    key = (staff.hall_id, day)
-                    self.app_numbers[key] += 1
-                    app_status = APPLICATION_STATUS[status]
-                    reviewed = app_status in ("approved", "rejected")
-                    app_out.write({
-                        "id": app_id, "number": f"{staff.hall_code}-{day:%Y%m%d}-"
-                                                f"{self.app_numbers[key]:04d}",
-                        "kind": kind, "hall_id": staff.hall_id,
-                        "binding_id": link_id if is_binding else None,
-                        "copay_id": None if is_binding else link_id,
-                        "status": app_status, "no_face_reason": NO_FACE[int(rnd() * 5)],
-                        "holder_id_seen": "t", "member_id_seen": "t", "proof_seen": "t",
-                        "commitment_signed": "t", "submitted_at": applied,
-                        "submitted_by_id": staff.clerk_id,
-                        "reviewed_at": decided if reviewed else None,
-                        "reviewed_by_id": staff.supervisor_id if reviewed else None,
-                        "review_reason": row.get("decision_reason", ""),
-                    })
-                    app_id += 1
-                link_id += 1
-        bar.update(n % 10_000)
-        bar.close()
-        link_out.close()
-        app_out.close()
-        return first_link, link_id - 1
-
-    # history and audit, set-based ------------------------------------------------------------
-    def _history(self, first_person: int, ranges: dict) -> None:
-        """"+" rows as registered/applied, "~" rows for each decided or ended link."""
-        statements = [_history_insert(
-            Person, "+", "id BETWEEN %s AND %s",
-            [first_person, first_person + self.o.persons - 1],
-            date="timestamptz '2020-01-01 08:00+00' + ((id * 7919) %% 40000000) "
-                 "* interval '1 second'",
-            reason="'参保登记导入'", user="NULL")]
-        for model, (first, last) in ranges.items():
-            pending = {"status": "'pending'", "decided_at": "NULL", "decided_by_id": "NULL",
-                       "decision_reason": "''", "ended_at": "NULL", "ended_by_id": "NULL",
-                       "end_reason": "''"}
-            if model is CoPayAuthorization:
-                pending["suspended_reason"] = "''"
-            statements.append(_history_insert(
-                model, "+", "id BETWEEN %s AND %s", [first, last], date="applied_at",
-                reason="CASE WHEN channel = 'counter' THEN '窗口受理' ELSE '渠道申请' END",
-                user="applied_by_id", overrides=pending))
-            statements.append(_history_insert(
-                model, "~", "id BETWEEN %s AND %s AND status <> 'pending'", [first, last],
-                date="COALESCE(ended_at, decided_at)",
-                reason="COALESCE(NULLIF(end_reason, ''), decision_reason)",
-                user="COALESCE(ended_by_id, decided_by_id)"))
-        bar = self.progress("history", len(statements))
-        for statement in statements:
-            self._sql([statement])
-            bar.update(1)
-        bar.close()
-
-    def _audit_events(self, marks: dict) -> None:
-        """One event per new history row, as the history receiver writes them."""
-        bar = self.progress("audit events", len(marks))
-        for model, first_history in marks.items():
-            if model is CoPayAuthorization and self.o.copay_per_person <= 0:
-                continue
-            self._sql([_audit_insert(model, first_history)])
-            bar.update(1)
-        bar.close()
-
-    def _application_sequences(self) -> None:
-        """Counter numbers used per hall and China day, so a later intake continues."""
-        table = ApplicationSequence._meta.db_table
-        changed = [(h, d, last) for (h, d), last in self.app_numbers.items()
-                   if self.app_numbers_before.get((h, d)) != last]
-        if not changed:
-            return
-        with connection.cursor() as cur:
-            cur.executemany(
-                f'INSERT INTO "{table}" (hall_id, day, last) VALUES (%s, %s, %s) '
-                "ON CONFLICT (hall_id, day) DO UPDATE SET last = EXCLUDED.last", changed)
-        self.result.rows[table] += len(changed)
-
-
-class _NoBar:
-    def update(self, _n: int) -> None:
-        pass
-
-    def close(self) -> None:
-        pass

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from accounts.errors import RuleViolation, require_reason
+from accounts.errors import RuleViolation, raise_failure, require_reason
 from audit.services import save_audited
 from families import selectors
 from families.chinatime import add_months, china_date
@@ -114,7 +114,7 @@ def binding_apply(
         member_person = resolve_person(member, _(MEMBER))
         locked = lock_persons(holder_person, member_person)
         holder_person, member_person = locked[holder_person.pk], locked[member_person.pk]
-        links.raise_first_failure(binding_checks(_facts(
+        raise_failure(binding_checks(_facts(
             holder=holder_person, member=member_person, relationship=relationship,
             consent_method=consent_method, proof=proof, commitment_signed=commitment_signed,
             at=applied_at,

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from accounts.errors import RuleViolation, require_reason
+from accounts.errors import RuleViolation, raise_failure, require_reason
 from audit.services import save_audited
 from families import selectors
 from families.chinatime import add_months, china_date
@@ -24,6 +24,7 @@ from families.services.bindings import require_reviewer
 from families.services.evidence import ChannelEvidence
 from families.services.identity import PersonRef, identity_check, resolve_person
 from families.services.locking import lock_persons
+from families.settlement_facts import settlement_facts
 
 AUTHORIZER = gettext_noop("授权人")
 BENEFICIARY = gettext_noop("共济人")
@@ -90,7 +91,7 @@ def copay_apply(
         b = resolve_person(beneficiary, _(BENEFICIARY))
         locked = lock_persons(a, b)
         a, b = locked[a.pk], locked[b.pk]
-        links.raise_first_failure(copay_checks(_facts(
+        raise_failure(copay_checks(_facts(
             authorizer=a, beneficiary=b, relationship=relationship,
             consent_method=consent_method, reserve=reserve, proof=proof,
             commitment_signed=commitment_signed, at=applied_at,
@@ -168,15 +169,13 @@ def copay_revoke(*, actor, authorization: CoPayAuthorization, reason: str,
     (an unfinished inpatient stay), unless a party is registered dead (co-pay rule 9,
     families.lifecycle.pending_settlement_blocks). An administrative revocation skips the
     region's waiting period."""
-    from settlements.selectors import has_pending_settlements
-
     reason = require_reason(reason)
     cause = EndCause.DATA_CLEANUP if administrative else EndCause.UNBIND
     with transaction.atomic():
         authorization = links.lock_link(authorization)
         links.require_status(authorization, CoPayStatus.ACTIVE, CoPayStatus.SUSPENDED)
         if pending_settlement_blocks(
-            has_pending_settlement=has_pending_settlements(authorization),
+            has_pending_settlement=settlement_facts().has_pending_settlements(authorization),
             party_deceased=any(p.is_deceased for p in authorization.parties),
         ):
             raise RuleViolation(

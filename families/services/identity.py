@@ -1,10 +1,10 @@
 """Resolving the persons a clerk typed in against the registry (binding rule 6)."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.utils.translation import gettext as _
 
-from accounts.errors import RuleViolation
+from accounts.errors import raise_failure
 from families.choices import IdType
 from families.idnumbers import (
     InvalidIdNumber,
@@ -59,6 +59,5 @@ def identity_check(ref: PersonRef, role: str) -> tuple[Check, Person | None]:
 
 def resolve_person(ref: PersonRef, role: str) -> Person:
     check, person = identity_check(ref, role)
-    if not check.passed or person is None:
-        raise RuleViolation(check.code, check.message, **check.figures)
+    raise_failure(check if person is not None else replace(check, passed=False))
     return person

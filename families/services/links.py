@@ -14,21 +14,14 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.errors import RuleViolation, require_reason
+from accounts.errors import Check, RuleViolation, raise_failure, require_reason
 from audit.services import save_audited
 from families import lifecycle
 from families.models import Binding, CoPayAuthorization, CounterApplication, Person
 from families.models.links import LinkLifecycle
-from families.rules import Check, first_failure
 from families.services.locking import lock_persons
 
 LINK_MODELS: tuple[type[LinkLifecycle], ...] = (Binding, CoPayAuthorization)
-
-
-def raise_first_failure(checks: list[Check]) -> None:
-    failure = first_failure(checks)
-    if failure is not None:
-        raise RuleViolation(failure.code, failure.message, **failure.figures)
 
 
 def lock_link(link: LinkLifecycle) -> LinkLifecycle:
@@ -70,7 +63,7 @@ def approve(link: LinkLifecycle, *, actor, reason: str,
         link = lock_link(link)
         require_status(link, "pending")
         require_reviewer(actor, link.applied_by_id)
-        raise_first_failure(review_checks(link))
+        raise_failure(review_checks(link))
         link.status = "active"
         link.decided_at, link.decided_by, link.decision_reason = timezone.now(), actor, reason
         return _save(link, actor=actor, reason=reason)

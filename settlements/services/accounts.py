@@ -6,7 +6,7 @@ from decimal import Decimal, InvalidOperation
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from accounts.errors import RuleViolation, require_reason
+from accounts.errors import RuleViolation, raise_failure, require_reason
 from audit.services import save_audited
 from families.idnumbers import mask_id_number, normalize_id_number
 from families.models import Person
@@ -17,18 +17,13 @@ from settlements.selectors import allocation_for
 from settlements.services._ledger import append_entry, lock_accounts
 
 
-def _raise(refusal: rules.Refusal | None) -> None:
-    if refusal is not None:
-        raise RuleViolation(refusal.code, refusal.message, **refusal.figures)
-
-
 def account_open(*, actor, person: Person, reason: str) -> PersonalAccount:
     """Open the person's personal account (employee insurance only); returns the
     existing account if there is one."""
     reason = require_reason(reason)
     with transaction.atomic():
         person = Person.objects.get(pk=person.pk)
-        _raise(rules.check_account_holder(person.insurance_type))
+        raise_failure(rules.check_account_holder(person.insurance_type))
         existing = PersonalAccount.objects.filter(person=person).first()
         if existing is not None:
             return existing
@@ -49,7 +44,7 @@ def allocation_post(*, actor, person: Person, period: str, amount, reason: str) 
     reason = require_reason(reason)
     amount = to_money(amount)
     period = (period or "").strip()
-    _raise(rules.check_period(period))
+    raise_failure(rules.check_period(period))
     with transaction.atomic():
         opened = account_open(actor=actor, person=person, reason=reason)
         (account,) = lock_accounts(account_ids=[opened.pk])
@@ -121,9 +116,9 @@ def allocation_row_validate(*, id_number: str, period: str, amount: str) -> Allo
             % {"number": mask_id_number(number)},
         )
     person = found[0]
-    _raise(rules.check_account_holder(person.insurance_type))
+    raise_failure(rules.check_account_holder(person.insurance_type))
     period = (period or "").strip()
-    _raise(rules.check_period(period))
+    raise_failure(rules.check_period(period))
     money = to_money(amount)
     account_id = PersonalAccount.objects.filter(person=person).values_list("pk", flat=True).first()
     existing = allocation_for(account_id, period)

@@ -7,7 +7,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.errors import RuleViolation, require_reason
+from accounts.errors import RuleViolation, raise_failure, require_reason
 from audit.services import save_audited
 from families.chinatime import china_date
 from families.choices import CoPayStatus
@@ -23,11 +23,6 @@ from settlements.models import (
 )
 from settlements.money import ZERO, to_money
 from settlements.services._ledger import append_entry, lock_accounts
-
-
-def _raise(refusal: rules.Refusal | None) -> None:
-    if refusal is not None:
-        raise RuleViolation(refusal.code, refusal.message, **refusal.figures)
 
 
 @dataclass(frozen=True)
@@ -89,8 +84,8 @@ def settlement_post(
     reference = (reference or "").strip()
     if not reference:
         raise RuleViolation("reference_required", _("请填写机构结算流水号。"))
-    _raise(rules.check_category(category))
-    _raise(rules.check_pending(category, pending))
+    raise_failure(rules.check_category(category))
+    raise_failure(rules.check_pending(category, pending))
     claim = _Claim(
         beneficiary.pk, institution_name.strip(), institution_code.strip(), category,
         amount, reference,

@@ -8,7 +8,7 @@ import copy
 from django.conf import settings
 from django.db import connections
 
-from config.db_router import REPLICA
+from accounts.db_router import REPLICA
 
 if REPLICA not in settings.DATABASES:
     replica = copy.deepcopy(connections.settings["default"])

@@ -7,8 +7,8 @@ import pytest
 from django.db import connections, transaction
 from django.test.utils import CaptureQueriesContext
 
+from accounts.db_router import REPLICA, ReplicaRouter, replica_reads
 from audit.models import AuditEvent
-from config.db_router import REPLICA, ReplicaRouter, replica_reads
 from families.models import Binding, Person
 from settlements.models import LedgerEntry
 from tests import factories as f
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db(transaction=True, databases=["default", REPLI
 
 @pytest.fixture
 def routed(settings):
-    settings.DATABASE_ROUTERS = ["config.db_router.ReplicaRouter"]
+    settings.DATABASE_ROUTERS = ["accounts.db_router.ReplicaRouter"]
     yield
     connections[REPLICA].close()
 
@@ -93,5 +93,5 @@ def test_router_never_migrates_the_replica_and_relates_both_aliases():
 
 
 def test_without_a_replica_everything_reads_from_default(monkeypatch):
-    monkeypatch.setattr("config.db_router.replica_configured", lambda: False)
+    monkeypatch.setattr("accounts.db_router.replica_configured", lambda: False)
     assert ReplicaRouter().db_for_read(AuditEvent) == "default"

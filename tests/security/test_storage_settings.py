@@ -59,5 +59,5 @@ def test_a_replica_url_adds_the_alias_and_the_router():
                       DATABASE_REPLICA_URL="postgres://reader@replica.internal:5432/yibao")
     assert found["dbs"]["replica"]["HOST"] == "replica.internal"
     assert found["dbs"]["replica"]["CONN_HEALTH_CHECKS"] == "True"
-    assert found["routers"] == ["config.db_router.ReplicaRouter"]
+    assert found["routers"] == ["accounts.db_router.ReplicaRouter"]
 

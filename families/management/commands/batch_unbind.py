@@ -9,7 +9,6 @@ the database failed mid-run (committed chunks stay; the same command finishes th
 
 from pathlib import Path
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 from django.utils.translation import gettext as _
@@ -17,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from tqdm import tqdm
 
 from accounts.csv_input import check_file, data_rows
+from accounts.csv_input import operator as find_operator
 from accounts.models import Region
 from families.services.batch import (
     DEFAULT_CHUNK_SIZE,
@@ -107,14 +107,10 @@ class Command(BaseCommand):
                                % {"n": result.invalid_rows}, returncode=1)
 
     def _operator(self, username: str, scope: str):
-        actor = get_user_model().objects.filter(username=username, is_active=True).first()
-        if actor is None:
-            raise CommandError(_("经办人“%(name)s”不存在或已停用。") % {"name": username},
-                               returncode=2)
-        if not all(actor.has_perm(p) for p in PERMISSIONS[scope]):
-            raise CommandError(_("经办人“%(name)s”没有解除绑定或撤销共济授权的权限。")
-                               % {"name": username}, returncode=2)
-        return actor
+        return find_operator(
+            username, permissions=tuple(PERMISSIONS[scope]),
+            denied=_("经办人“%(name)s”没有解除绑定或撤销共济授权的权限。") % {"name": username},
+        )
 
     def _selection(self, options):
         if options["deceased"]:

@@ -6,11 +6,11 @@ operator and the reason. Re-running after a crash simply finds fewer pending row
 
 import json
 
-from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 from django.utils import timezone
 from tqdm import tqdm
 
+from accounts.csv_input import operator as find_operator
 from accounts.errors import RuleViolation
 from accounts.models import Region
 from families.choices import ApplicationStatus
@@ -28,9 +28,7 @@ class Command(BaseCommand):
         parser.add_argument("--report", help="逐条结果写入此 JSON Lines 文件")
 
     def handle(self, *args, operator: str, dry_run: bool, report: str | None, **options):
-        actor = get_user_model().objects.filter(username=operator, is_active=True).first()
-        if actor is None:
-            raise CommandError(f"工作人员“{operator}”不存在或已停用。")
+        actor = find_operator(operator)
         now = timezone.now()
         due = []
         for region in Region.objects.order_by("code"):

@@ -23,6 +23,7 @@ from families.models import CounterApplication, Person
 from families.services.batch.pgwrite import end_links_returning
 from families.services.batch.sql import _filter_ids, _in, _is_deadlock, update_with_history
 from families.services.batch.types import BINDING, COPAY, Outcome, ReportRow, _Kind
+from families.settlement_facts import settlement_facts
 
 
 class ChunkMixin:
@@ -113,10 +114,7 @@ class ChunkMixin:
         death (never on the reason's text), applied to the chunk's facts at once."""
         if kind is not COPAY or not ids:
             return set()
-        from settlements.models import SettlementLine, SettlementStatus
-
-        lines = SettlementLine.objects.filter(
-            amount__gt=0, settlement__status=SettlementStatus.PENDING)
+        lines = settlement_facts().pending_settlement_lines()
         pending = set(_filter_ids(lines, "authorization_id", ids).values_list(
             "authorization_id", flat=True).distinct())
         if not pending:

@@ -10,7 +10,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.errors import RuleViolation
+from accounts.errors import RuleViolation, raise_failure
 from audit.services import save_audited
 from families import selectors
 from families.chinatime import age_on, china_date
@@ -131,8 +131,7 @@ def _register_proof(*, actor, hall, data: IntakeData, roles: tuple[str, str],
         raise RuleViolation("self_binding", _("%(a)s与%(b)s须为不同的人。") % {
             "a": _(roles[0]), "b": _(roles[1])})
     region_check = _hall_region_check(hall, applicant, relative)
-    if not region_check.passed:
-        raise RuleViolation(region_check.code, region_check.message)
+    raise_failure(region_check)
     proof = KinshipProof(
         proof_type=data.proof_type, document_number=data.proof_number.strip(),
         person_a=applicant, person_b=relative, relationship=data.relationship,

@@ -1,5 +1,5 @@
 """Idempotent demo data: regions, halls, staff with demo passwords, insured persons,
-region policies, and (via families.demo) proofs and bindings in every status."""
+region policies, and (via demo.families) proofs and bindings in every status."""
 
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
@@ -44,7 +44,7 @@ class Command(BaseCommand):
                 username, last, first, halls.get(hall), role, superuser
             )
 
-        from families.demo import seed_families
+        from demo.families import seed_families
 
         seed_families(actor=users["admin"], regions=regions, users=users, reason=REASON)
 
