@@ -18,9 +18,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.audit import save_audited
 from accounts.errors import RuleViolation
 from accounts.scoping import sees_all_regions
+from audit.services import save_audited
 from families import selectors
 from families.chinatime import CHINA, china_date
 from families.choices import ApplicationStatus
