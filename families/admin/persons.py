@@ -9,10 +9,10 @@ from families.admin.search import PersonSearchMixin
 from families.chinatime import age_on, china_date
 from families.models import Binding, Person
 from families.services import evoucher_activate
+from families.views.reveal import reveal_link
 
 # Counter clerks record e-voucher activation (the clerk's own intake permission).
 ACTIVATE_PERMISSION = "families.add_counterapplication"
-from families.views.reveal import reveal_link
 
 
 class _BindingInline(ReadOnlyAdminMixin, admin.TabularInline):

@@ -431,7 +431,7 @@ def test_pending_counter_application_leaves_the_queue_with_its_binding(operator)
 
 @pytest.mark.postgres
 def test_the_one_statement_path_writes_the_events_the_audit_module_would_write(operator):
-    from accounts.audit_log import insert_events_from_history
+    from audit.log import insert_events_from_history
 
     application = f.counter_application(f.person("王父"), f.person("王子"))
     binding = application.binding  # pending: withdrawn with its application

@@ -4,7 +4,7 @@ whose ``RETURNING`` feeds the audit-event ``INSERT ... SELECT``. One round trip 
 and status instead of three, no id lists shipped back and forth, and the audit rows are
 joined to the few rows just written instead of re-reading the history table.
 
-The audit columns are those `accounts.audit_log.insert_events_from_history` writes for a
+The audit columns are those `audit.log.insert_events_from_history` writes for a
 link (subject: the holder / authorizer and his insured region, the member / beneficiary,
 the counter application's number); tests compare both paths.
 """
@@ -29,7 +29,7 @@ def end_links_returning(kind: _Kind, *, old_status: str, ids: Sequence[int],
                         action: str, changes: list[dict]) -> list[int]:
     """End the links `ids` still in `old_status`; one history row and one audit event
     each. Returns the ended ids."""
-    from accounts.models import AuditEvent
+    from audit.models import AuditEvent
     from families.models import CounterApplication, Person
 
     model = kind.model
