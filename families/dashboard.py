@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from django.db.models import Count
 from django.db.models.functions import TruncDate
 
-from accounts.models import AuditEvent, ServiceHall
+from accounts.models import ServiceHall
+from audit.models import AuditEvent
 from families import selectors
 from families.chinatime import CHINA
 from families.choices import ApplicationStatus
