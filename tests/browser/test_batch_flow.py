@@ -13,7 +13,7 @@ from families.services.batch.jobs import batch_job_run
 from tests import factories as f
 from tests.browser import test_counter_flow as counter_flow
 from tests.browser.test_counter_flow import CSP_VIOLATIONS, log_in
-from tests.families.test_batch_unbind import DEAD
+from tests.families.batch_unbind.helpers import DEAD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 # The counter flow's fixtures: the system Chromium, plain-HTTP cookies, ORM beside Playwright.

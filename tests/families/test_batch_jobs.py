@@ -17,7 +17,7 @@ from families.idnumbers import make_resident_id
 from families.models import BatchJob, Binding, CoPayAuthorization
 from families.services.batch.jobs import batch_job_check, batch_job_confirm
 from tests import factories as f
-from tests.families.test_batch_unbind import DEAD
+from tests.families.batch_unbind.helpers import DEAD
 
 pytestmark = pytest.mark.django_db
 
