@@ -150,3 +150,18 @@ def test_the_review_page_and_the_queue_show_the_claim(client, app, first, second
     client.post(url, {"decision": "release"})
     app.refresh_from_db()
     assert app.claimed_by is None
+
+
+def test_claims_and_take_overs_are_in_the_audit_log_with_their_own_actions(app, first, second):
+    from audit.models import AuditEvent
+    from families.audit import FamiliesAuditAction
+
+    application_claim(actor=first, application=app)
+    age_claim(app, 31)
+    application_claim(actor=second, application=app)
+    application_release(actor=second, application=app)
+    actions = list(AuditEvent.objects.filter(application_number=app.number)
+                   .order_by("pk").values_list("action", flat=True))
+    assert actions[-3:] == ["application_claim", "application_claim_takeover",
+                            "application_release"]
+    assert FamiliesAuditAction("application_claim_takeover").label == "接手超时审核"
