@@ -1,10 +1,12 @@
 from axes.admin import AccessAttemptAdmin as AxesAccessAttemptAdmin
 from axes.models import AccessAttempt
+from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_mixins import ChangeReasonAdminMixin
+from accounts.chinatime_text import china_time_text
 from accounts.history_admin import ReadOnlyHistoryAdmin
 from accounts.models import Region, ServiceHall, User
 from accounts.scoping import RegionScopedAdminMixin, scope_to_region, sees_all_regions
@@ -62,8 +64,16 @@ class UserAdmin(RegionScopedAdminMixin, DjangoUserAdmin, ReadOnlyHistoryAdmin):
 
 # --- Login lockout (django-axes): supervisors see locks and lift them ----------------------
 # axes ships no Chinese catalogue; its model and columns are labelled here.
+apps.get_app_config("axes").verbose_name = _("登录安全")
 AccessAttempt._meta.verbose_name = _("登录失败记录")
 AccessAttempt._meta.verbose_name_plural = _("登录失败记录(账号锁定)")
+
+
+def _attempt_title(attempt: AccessAttempt) -> str:
+    return _("%(username)s 的登录失败记录") % {"username": attempt.username}
+
+
+AccessAttempt.__str__ = _attempt_title  # axes' own reads "Attempted Access: <UTC time>"
 admin.site.unregister(AccessAttempt)
 
 
@@ -77,6 +87,13 @@ class AccessAttemptAdmin(AxesAccessAttemptAdmin):
     date_hierarchy = None
     search_fields = ["=username"]
     actions = []
+    # The detail page: no raw form data (it may hold a mistyped password), China time.
+    fieldsets = ((None, {"fields": ("username_display", "ip_display", "user_agent_display",
+                                    "failures_display", "locked_display",
+                                    "attempt_time_display", "path_display")}),)
+    readonly_fields = ["username_display", "ip_display", "user_agent_display",
+                       "failures_display", "locked_display", "attempt_time_display",
+                       "path_display"]
 
     def get_queryset(self, request):
         # Region scoping by the locked username: a supervisor sees (and may lift) the locks
@@ -94,9 +111,17 @@ class AccessAttemptAdmin(AxesAccessAttemptAdmin):
     def has_change_permission(self, request, obj=None) -> bool:
         return False
 
-    @admin.display(description=_("最近失败时间"))
+    @admin.display(description=_("最近失败时间(北京时间)"), ordering="attempt_time")
     def attempt_time_display(self, obj):
-        return obj.attempt_time
+        return china_time_text(obj.attempt_time)
+
+    @admin.display(description=_("浏览器"))
+    def user_agent_display(self, obj):
+        return obj.user_agent
+
+    @admin.display(description=_("登录页面"))
+    def path_display(self, obj):
+        return obj.path_info
 
     @admin.display(description=_("登录名"))
     def username_display(self, obj):

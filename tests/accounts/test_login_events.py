@@ -113,3 +113,27 @@ def test_a_supervisor_sees_only_his_own_regions_locks(client):
     assert clerk.username not in client.get("/admin/axes/accessattempt/").content.decode()
     client.post(f"/admin/axes/accessattempt/{attempt.pk}/delete/", {"post": "yes"})
     assert AccessAttempt.objects.filter(pk=attempt.pk).exists()
+
+
+def test_the_lockout_page_is_chinese_says_how_long_and_leads_back_to_sign_in(client):
+    clerk = factories.clerk()
+    for _ in range(5):
+        _login(client, clerk.username, "wrong")
+    response = _login(client, clerk.username, PASSWORD)
+    html = response.content.decode()
+    assert response.status_code == 429
+    assert "已暂时锁定" in html and "30 分钟" in html and clerk.username in html
+    assert 'href="/admin/login/"' in html
+
+
+def test_the_lock_record_page_is_chinese_without_form_data_in_china_time(client):
+    clerk, supervisor = factories.clerk(), factories.supervisor()
+    for _ in range(5):
+        _login(client, clerk.username, "secret-typo")
+    attempt = AccessAttempt.objects.get(username=clerk.username)
+    client.force_login(supervisor)
+    html = client.get(f"/admin/axes/accessattempt/{attempt.pk}/change/").content.decode()
+    for english in ("Attempted Access", "Meta Data", "Form Data", "POST", "Axes"):
+        assert english not in html
+    assert "secret-typo" not in html and "登录安全" in html
+    assert "北京时间" in html and "." not in html.split("北京时间")[-1][:200].split("<")[0]
