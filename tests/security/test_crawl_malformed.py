@@ -39,7 +39,7 @@ def _admin_urls() -> list[str]:
     for model in admin.site._registry:
         info = (model._meta.app_label, model._meta.model_name)
         try:
-            changelist = reverse("admin:%s_%s_changelist" % info)
+            changelist = reverse("admin:{}_{}_changelist".format(*info))
         except NoReverseMatch:
             continue
         urls.append(changelist)
