@@ -62,7 +62,7 @@ class ChinaDateRangeFilter(admin.ListFilter):
         start, end = self.range()
         if start:
             queryset = queryset.filter(**{f"{self.field_name}__gte": china_midnight(start)})
-        if end:
+        if end and end < datetime.date.max:  # 9999-12-31 means "no end" (no overflow)
             end_moment = china_midnight(end + datetime.timedelta(days=1))
             queryset = queryset.filter(**{f"{self.field_name}__lt": end_moment})
         return queryset
