@@ -37,3 +37,8 @@ def action_label(code: str) -> str:
     except ValueError:
         label = registry.ACTION_LABELS.get(code)
         return str(label) if label is not None else code
+
+
+def is_declared(code: str) -> bool:
+    """A generic action or one a domain app registered."""
+    return code in AuditAction.values or code in registry.ACTION_LABELS

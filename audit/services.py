@@ -9,6 +9,9 @@ has no entry.
 
 from django.db import models
 
+from accounts.errors import require_reason
+from audit.actions import is_declared
+
 
 def save_audited(
     instance: models.Model,
@@ -20,7 +23,12 @@ def save_audited(
 ) -> None:
     """Save `instance` with `actor` as history user, `reason` as change reason and
     `action` (an action code such as "binding_apply", see audit.actions) as the
-    audit action. Call it inside the service's transaction."""
+    audit action. Call it inside the service's transaction. This is the one write path:
+    the reason is required, stripped and bounded here (accounts.errors.require_reason)
+    and only declared actions are taken, so no service can store an unchecked reason."""
+    reason = require_reason(reason)
+    if not is_declared(action):
+        raise ValueError(f"undeclared audit action {action!r}: register it in <app>/audit.py")
     instance._history_user = actor
     instance._change_reason = reason
     instance._audit_action = action

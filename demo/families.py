@@ -9,8 +9,16 @@ from audit.services import save_audited
 from families import services
 from families.choices import InsuranceStatus, InsuranceType
 from families.idnumbers import make_resident_id
-from families.models import Binding, KinshipProof, Person, RegionPolicy
+from families.models import Binding, CounterApplication, Person, RegionPolicy
 from families.services import PersonRef
+from families.services.counter import (
+    IntakeData,
+    application_approve,
+    application_expire,
+    application_reject,
+    application_submit,
+    application_withdraw,
+)
 
 # (name, district code, birth date, sex, insurance type, region, status, activated)
 DEMO_PERSONS = [
@@ -44,6 +52,17 @@ DEMO_PERSONS = [
     ("许静", "330110", datetime.date(2008, 3, 8), "F", "resident", "330100", "normal", False),
     ("郭涛", "110107", datetime.date(1958, 1, 30), "M", "employee", "110100", "normal", True),
     ("曹颖", "110107", datetime.date(2020, 5, 12), "F", "resident", "110100", "normal", False),
+    # 30: registered dead (death recorded after his links were made)
+    ("钱守仁", "110101", datetime.date(1938, 2, 2), "M", "employee", "110100", "normal", True),
+    # 31: bound by six holders, her children: the member limit
+    ("钟秀兰", "110105", datetime.date(1945, 9, 1), "F", "resident", "110100", "normal", True),
+    # 32: binds five people: the holder limit; 33-37 his brothers and sisters
+    ("钟大明", "110105", datetime.date(1965, 3, 3), "M", "employee", "110100", "normal", True),
+    ("钟二明", "110105", datetime.date(1967, 4, 4), "M", "employee", "110100", "normal", True),
+    ("钟三丽", "110105", datetime.date(1969, 5, 5), "F", "employee", "110100", "normal", True),
+    ("钟四明", "110105", datetime.date(1971, 6, 6), "M", "resident", "110100", "normal", True),
+    ("钟五丽", "110105", datetime.date(1973, 7, 7), "F", "employee", "110100", "normal", True),
+    ("钟六明", "110105", datetime.date(1975, 8, 8), "M", "employee", "110100", "normal", True),
 ]
 
 
@@ -68,12 +87,29 @@ def _ref(index: int) -> PersonRef:
     return PersonRef(person.id_type, person.id_number, person.name)
 
 
-def _proof(a: int, b: int, relationship: str, proof_type: str, actor, reason) -> KinshipProof:
-    proof = KinshipProof(proof_type=proof_type, document_number=f"DEMO-{a:02d}{b:02d}",
-                         person_a=_p(a), person_b=_p(b), relationship=relationship,
-                         issued_date=datetime.date(2015, 6, 1), created_by=actor)
-    save_audited(proof, actor=actor, reason=reason, action="created")
-    return proof
+def _scan():
+    """A small PNG standing in for the scanned kinship proof."""
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (235, 235, 225)).save(out, format="PNG")
+    return SimpleUploadedFile("亲属关系证明.png", out.getvalue(), content_type="image/png")
+
+
+def _counter(holder: int, member: int, relationship: str, *, clerk, proof_type: str,
+             no_face_reason: str) -> CounterApplication:
+    """An offline counter application taken as a clerk takes it (proof, scan, pending
+    binding and numbered application together), so every counter binding has one."""
+    data = IntakeData(
+        kind="binding", holder=_ref(holder), member=_ref(member), relationship=relationship,
+        no_face_reason=no_face_reason, proof_type=proof_type,
+        proof_number=f"DEMO-{holder:02d}{member:02d}", holder_id_seen=True,
+        member_id_seen=True, proof_seen=True, commitment_signed=True,
+    )
+    return application_submit(actor=clerk, data=data, scans=[_scan()])
 
 
 def _bind(holder: int, member: int, relationship: str, *, actor, reason, consent="face",
@@ -94,44 +130,55 @@ def _seed_links(*, users: dict, reason: str) -> None:
     # birth-registry exemption (北京, born 2012): 张伟 binds daughter 张子涵
     _bind(2, 4, "child", actor=None, reason=reason, consent="birth_exemption",
           channel="national_app")
-    # pending offline counter application: 王芳 binds her mother-in-law 李秀英
-    _bind(3, 1, "parent", actor=clerk, reason=reason, consent="counter", channel="counter",
-          proof=_proof(3, 1, "parent", "police_certificate", clerk, reason))
-    # approved counter application: 张丽 binds her mother 周敏
-    approved = _bind(7, 12, "parent", actor=clerk, reason=reason, consent="counter",
-                     channel="counter",
-                     proof=_proof(7, 12, "parent", "household_register", clerk, reason))
-    services.binding_approve(actor=supervisor, binding=approved, reason="原件核验无误")
-    # rejected
-    rejected = _bind(14, 13, "parent", actor=clerk, reason=reason, consent="counter",
-                     channel="counter",
-                     proof=_proof(14, 13, "parent", "household_register", clerk, reason))
-    services.binding_reject(actor=supervisor, binding=rejected, reason="户口簿未显示双方关系")
-    # withdrawn
-    withdrawn = _bind(15, 28, "sibling", actor=clerk, reason=reason, consent="counter",
-                      channel="counter",
-                      proof=_proof(15, 28, "sibling", "household_register", clerk, reason))
-    services.binding_withdraw(actor=clerk, binding=withdrawn, reason="本人撤回申请")
-    # expired guardian application for a minor
-    expired = _bind(28, 29, "grandchild", actor=clerk, reason=reason, consent="guardian",
-                    channel="counter",
-                    proof=_proof(28, 29, "grandchild", "household_register", clerk, reason))
-    services.binding_expire(actor=admin, binding=expired, reason="超过30天未审核")
+    # offline counter applications, each with its application and receipt number:
+    # pending (王芳 binds her mother-in-law 李秀英, elderly, no smartphone)
+    _counter(3, 1, "parent", clerk=clerk, proof_type="police_certificate",
+             no_face_reason="elderly")
+    # approved by a different supervisor (张丽 binds her mother 周敏)
+    approved = _counter(7, 12, "parent", clerk=clerk, proof_type="household_register",
+                        no_face_reason="elderly")
+    application_approve(actor=supervisor, application=approved, reason="原件核验无误")
+    # rejected (郑红 binds her father 吴刚)
+    rejected = _counter(14, 13, "parent", clerk=clerk, proof_type="household_register",
+                        no_face_reason="elderly")
+    application_reject(actor=supervisor, application=rejected, reason="户口簿未显示双方关系")
+    # withdrawn (冯军 binds his brother 郭涛)
+    withdrawn = _counter(15, 28, "sibling", clerk=clerk, proof_type="household_register",
+                         no_face_reason="elderly")
+    application_withdraw(actor=clerk, application=withdrawn, reason="本人撤回申请")
+    # expired guardian application for a minor (郭涛 binds his granddaughter 曹颖)
+    expired = _counter(28, 29, "grandchild", clerk=clerk, proof_type="household_register",
+                       no_face_reason="minor")
+    application_expire(actor=admin, application=expired, reason="超过期限未审核")
     # unbound
     unbound = _bind(10, 9, "spouse", actor=None, reason=reason, applied_at=long_ago)
     services.binding_unbind(actor=supervisor, binding=unbound, reason="离婚")
     # 杭州
     _bind(18, 16, "parent", actor=None, reason=reason, channel="alipay")
-    _seed_copay(clerk=clerk, supervisor=supervisor, reason=reason)
+    # 钟秀兰 is bound by her six children (member limit 6: a seventh is refused) and her
+    # eldest 钟大明 binds five people (holder limit 5: a sixth is refused)
+    for child in range(32, 38):
+        _bind(child, 31, "parent", actor=None, reason=reason, applied_at=long_ago)
+    for sibling in range(33, 37):
+        _bind(32, sibling, "sibling", actor=None, reason=reason, applied_at=long_ago,
+              channel="bank_app")
+    # 钱守仁 bound his son 吴刚 and let him use his account, then died: the death ends
+    # both links in the same transaction (history shows the death as their reason)
+    _bind(30, 13, "child", actor=None, reason=reason, applied_at=long_ago)
+    _seed_copay(clerk=clerk, supervisors=users, reason=reason)
+    services.person_record_death(actor=admin, person=_p(30), reason="公安死亡信息比对",
+                                 death_date=datetime.date(2026, 11, 15))
 
 
-def _seed_copay(*, clerk, supervisor, reason: str) -> None:
+def _seed_copay(*, clerk, supervisors: dict, reason: str) -> None:
     from settlements.services import allocation_post, settlement_post, settlement_reverse
 
+    # every ledger entry is made by a supervisor of the person's own region
+    by_region = {"110100": supervisors["supervisor1"], "330100": supervisors["supervisor2"]}
     for index, row in enumerate(DEMO_PERSONS):
         if row[4] == "employee" and row[6] == "normal":
             for period, amount in (("202610", "320.00"), ("202611", "320.00")):
-                allocation_post(actor=supervisor, person=_p(index), period=period,
+                allocation_post(actor=by_region[row[5]], person=_p(index), period=period,
                                 amount=Decimal(amount), reason="个人账户月度划入")
     # 张伟 lets daughter 张子涵 (resident insurance, no account) use his account, keeping
     # 200 yuan for himself; 北京 requires a filing first.
@@ -144,6 +191,9 @@ def _seed_copay(*, clerk, supervisor, reason: str) -> None:
     services.copay_apply(actor=None, authorizer=_ref(18), beneficiary=_ref(20),
                          relationship="child", channel="alipay", consent_method="face",
                          reason=reason)
+    services.copay_apply(actor=None, authorizer=_ref(30), beneficiary=_ref(13),
+                         relationship="child", channel="national_app", consent_method="face",
+                         reason=reason)
     visits = [
         (4, "北京儿童医院", "H11010200001", "outpatient", "186.50", "BJ-ETYY-0001"),
         (4, "同仁堂药店(东城店)", "P11010100003", "pharmacy", "68.00", "BJ-TRT-0001"),
@@ -151,6 +201,7 @@ def _seed_copay(*, clerk, supervisor, reason: str) -> None:
         (20, "浙江大学医学院附属儿童医院", "H33010200002", "outpatient", "120.00", "HZ-ZDET-0001"),
     ]
     for beneficiary, name, code, category, amount, ref in visits:
+        supervisor = by_region[DEMO_PERSONS[beneficiary][5]]
         settlement = settlement_post(actor=supervisor, beneficiary=_p(beneficiary),
                                      institution_name=name, institution_code=code,
                                      category=category, amount=Decimal(amount), reference=ref,

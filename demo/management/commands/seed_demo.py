@@ -24,6 +24,7 @@ STAFF = [
     ("clerk1", "王", "小明", "BJ01", roles.CLERK, False),
     ("clerk2", "李", "小红", "HZ01", roles.CLERK, False),
     ("supervisor1", "张", "审核", "BJ01", roles.SUPERVISOR, False),
+    ("supervisor2", "陈", "审核", "HZ01", roles.SUPERVISOR, False),
     ("admin", "系统", "管理员", None, roles.SYSADMIN, True),
 ]
 
