@@ -87,7 +87,8 @@ class SubjectChangeList(ChangeList):
 
     def get_results(self, request):
         super().get_results(request)
-        attach_subject_texts(self.result_list)
+        if not getattr(request, "audit_export", False):  # the export loads its own rows
+            attach_subject_texts(self.result_list)
 
 
 @admin.register(AuditEvent)
@@ -246,6 +247,7 @@ class AuditEventAdmin(RegionScopedAdminMixin, admin.ModelAdmin):
     def export_view(self, request):
         if not (self.has_view_permission(request) and self.has_export_permission(request)):
             raise PermissionDenied
+        request.audit_export = True
         try:
             changelist = self.get_changelist_instance(request)
         except IncorrectLookupParameters as exc:
