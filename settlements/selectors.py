@@ -67,6 +67,9 @@ def statement_entries(
     ).order_by("created_at", "id")
 
 
+CENT = Decimal("0.01")
+
+
 def ledger_mismatches() -> list[dict]:
     """Accounts breaking the ledger invariants: balance == sum of entries == the last
     entry's balance_after (0 with no entries), never negative. Empty when all is well."""
@@ -76,7 +79,9 @@ def ledger_mismatches() -> list[dict]:
     bad = []
     for account in PersonalAccount.objects.order_by("pk"):
         last = account.entries.order_by("-id").values_list("balance_after", flat=True).first()
-        total = sums.get(account.pk) or Decimal("0.00")
+        # SQLite sums numeric columns as floats (0.760000000000001): back to cents, the
+        # columns' own scale, before comparing. PostgreSQL's numeric sum is already exact.
+        total = (sums.get(account.pk) or Decimal("0.00")).quantize(CENT)
         last = Decimal("0.00") if last is None else last
         if not (account.balance == total == last) or account.balance < 0:
             bad.append(
