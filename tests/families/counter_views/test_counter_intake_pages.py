@@ -85,6 +85,17 @@ def test_precheck_shows_every_rule_with_figures(client, clerk):
     assert 'id="submit-button"' not in html  # a failed pre-check does not open step 2
 
 
+def test_precheck_counts_the_member_limit_across_channels_and_per_channel(client, clerk):
+    holder, member = f.person(), f.person()
+    for channel in ["wechat", "wechat", "wechat", "counter", "counter", "alipay"]:
+        f.binding(f.person(), member, channel=channel)
+    response = as_user(client, clerk).post(reverse("counter:intake"),
+                                           {**parties(holder, member), "action": "precheck"})
+    html = response.content.decode()
+    assert "全部渠道 6 人,其中微信 3、窗口 2、支付宝 1,上限 6 人" in html
+    assert 'id="submit-button"' not in html
+
+
 def test_precheck_name_mismatch_says_which_field_without_the_registry_value(client, clerk):
     holder, member = f.person("李建华"), f.person("李秀梅")
     response = as_user(client, clerk).post(
