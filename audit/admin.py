@@ -225,7 +225,9 @@ class AuditEventAdmin(RegionScopedAdminMixin, admin.ModelAdmin):
             .select_related("history_user")
             .order_by("-history_id")[:200]
         )
-        fields = [fl for fl in model._meta.fields if not fl.primary_key]
+        # Only what the history table keeps: an excluded field (the staff password hash,
+        # last_login) is not on the row and never shown.
+        fields = [fl for fl in history_model.tracked_fields if not fl.primary_key]
         labels = _Labels()
         for row in rows:
             for fl in fields:

@@ -209,3 +209,19 @@ def test_record_access_event_for_a_scan_download_concerns_both_persons(world):
     assert event.region == world["holder"].insured_region
     assert event.action_label == "下载扫描件"
     assert event.hall == world["supervisor"].hall
+
+
+def test_event_about_a_staff_account_opens_without_its_password(client, world):
+    """HistoricalUser does not track the password: the detail page lists only tracked
+    fields (it was a 500 reading `password` from the history row)."""
+    clerk = world["bj_clerk"]
+    clerk.first_name = "新名"
+    clerk.set_password("a-secret-pass-123")
+    save_audited(clerk, actor=factories.sysadmin("root"), reason="更正姓名", action="changed")
+    event = AuditEvent.objects.filter(model="accounts.user", reason="更正姓名").get()
+    client.force_login(factories.User.objects.get(username="root"))
+    response = client.get(f"{URL}{event.pk}/change/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "新名" in page and "更正姓名" in page
+    assert clerk.password not in page and "pbkdf2" not in page
