@@ -13,13 +13,16 @@ class AuditConfig(AppConfig):
         from django.utils.module_loading import autodiscover_modules
         from simple_history.signals import post_create_historical_record
 
+        from accounts.history_admin import set_changes_formatter
         from accounts.signals import login_lock_lifted
-        from audit import access, log
+        from audit import access, diffs, log
         from audit.triggers import install_after_migrate
 
         # Every app's <app>/audit.py registers what the log needs from it
         # (audit.registry.register), as every admin.py registers with admin.site.
         autodiscover_modules("audit")
+        # Per-object history pages show changes as the audit log does.
+        set_changes_formatter(diffs.page_changes)
         # Append-only triggers on every history table, the audit table and the
         # registered append-only tables (the ledger) that lack them: new tables and tables
         # SQLite rebuilt. Runs once, after all apps migrated.

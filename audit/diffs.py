@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import get_m2m_reverse_field_name
 
-from audit.registry import MASKED_FIELDS
+from audit.registry import ITEM_LABELS, MASKED_FIELDS
 
 
 def _plain(value: Any) -> str:
@@ -33,6 +33,13 @@ def _plain(value: Any) -> str:
     if isinstance(value, list | dict):
         return json.dumps(value, ensure_ascii=False, default=str)
     return str(value)
+
+
+def _items(labels: dict, value: Any) -> str:
+    """A JSON list of codes (allowed relationships) by their labels."""
+    if not isinstance(value, list):
+        return _plain(value)
+    return "、".join(str(labels.get(item, item)) for item in value)
 
 
 class _Labels:
@@ -104,6 +111,8 @@ def _format_changes(
             choices = dict(field.flatchoices)
             old_s = _plain(choices.get(old, old)) if old not in (None, "") else ""
             new_s = _plain(choices.get(new, new)) if new not in (None, "") else ""
+        elif name in ITEM_LABELS:
+            old_s, new_s = _items(ITEM_LABELS[name], old), _items(ITEM_LABELS[name], new)
         else:
             old_s, new_s = _plain(old), _plain(new)
         out.append(
@@ -133,6 +142,27 @@ def history_changes(current, previous=None) -> list[dict]:
     _want_labels(model, raw, labels)
     labels.resolve()
     return _format_changes(model, raw, labels)
+
+
+def page_changes(rows) -> list[list[dict]]:
+    """The changes of each history row of one object against the row before it, for
+    a per-object history page (rows newest first, as the page lists them): masked,
+    choice and relationship labels, China time; foreign keys resolved in one query per
+    model for the whole page. The oldest row of the object lists its initial values."""
+    rows = list(rows)
+    raws = []
+    labels = _Labels()
+    for i, row in enumerate(rows):
+        if i + 1 < len(rows):
+            previous = rows[i + 1]
+        else:
+            previous = None if row.history_type == "+" else previous_history_row(row)
+        raw = _raw_changes(row, previous)
+        _want_labels(row.instance_type, raw, labels)
+        raws.append(raw)
+    labels.resolve()
+    return [_format_changes(row.instance_type, raw, labels)
+            for row, raw in zip(rows, raws, strict=True)]
 
 
 def previous_history_row(row):

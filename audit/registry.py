@@ -12,6 +12,8 @@ What an app registers:
 - `actions`: a `TextChoices` of the app's action codes with their Chinese labels;
 - `masked_fields`: field name -> masking function, applied wherever a value of that
   field appears in a diff or a version;
+- `item_labels`: field name -> choices of the items of a JSON list field (a region
+  policy's allowed relationships), shown by their labels in diffs and versions;
 - `subject_model` (one app): the model whose ids are stored in `AuditEvent.person_id`
   / `other_person_id`, with `subject_text(name, id_number)` for the pages and the CSV;
 - `list_filters`: extra list filters of the audit log (e.g. "by ID number");
@@ -73,6 +75,7 @@ SUBJECTS: dict[str, AuditSubject] = {
 }
 ACTION_LABELS: dict[str, object] = {}
 MASKED_FIELDS: dict[str, Callable[[str], str]] = {}
+ITEM_LABELS: dict[str, dict] = {}
 LIST_FILTERS: list = []
 APPEND_ONLY: set[str] = set()
 _subject_model: list[SubjectModel] = []
@@ -83,6 +86,7 @@ def register(
     subjects: dict[str, AuditSubject] | None = None,
     actions: type[models.TextChoices] | None = None,
     masked_fields: dict[str, Callable[[str], str]] | None = None,
+    item_labels: dict[str, Iterable[tuple]] | None = None,
     subject_model: SubjectModel | None = None,
     list_filters: Iterable = (),
     append_only: Iterable[str] = (),
@@ -92,6 +96,8 @@ def register(
     if actions is not None:
         ACTION_LABELS.update({value: label for value, label in actions.choices})
     MASKED_FIELDS.update(masked_fields or {})
+    for name, choices in (item_labels or {}).items():
+        ITEM_LABELS[name] = dict(choices)
     if subject_model is not None:
         _subject_model[:] = [subject_model]
     for list_filter in list_filters:

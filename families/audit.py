@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from audit import registry
 from audit.filters import InputFilter
 from audit.registry import AuditSubject, SubjectModel
+from families.choices import Relationship
 from families.idnumbers import mask_id_number, mask_phone, normalize_id_number
 from families.models import CounterApplication, Person
 
@@ -127,6 +128,7 @@ registry.register(
     subjects=AUDIT_SUBJECTS,
     actions=FamiliesAuditAction,
     masked_fields={"id_number": mask_id_number, "phone": mask_phone},
+    item_labels={"binding_relationships": Relationship.choices},
     subject_model=SubjectModel(
         label="families.Person",
         text=lambda person: f"{person.name} {person.masked_id_number}",

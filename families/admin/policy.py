@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_mixins import ChangeReasonAdminMixin, ChangeReasonForm
+from accounts.history_admin import ReadOnlyHistoryAdmin
 from accounts.scoping import RegionScopedAdminMixin
 from families.chinatime import china_date
 from families.choices import Relationship
@@ -33,7 +34,7 @@ class RegionPolicyForm(ChangeReasonForm):
 
 
 @admin.register(RegionPolicy)
-class RegionPolicyAdmin(RegionScopedAdminMixin, ChangeReasonAdminMixin, admin.ModelAdmin):
+class RegionPolicyAdmin(RegionScopedAdminMixin, ChangeReasonAdminMixin, ReadOnlyHistoryAdmin):
     """Edited by system administrators only (role permissions). A version already in
     force (effective today or earlier) is read-only: a change is a new version with its
     own effective date, so the past is never rewritten and an approval checks the version

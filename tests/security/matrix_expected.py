@@ -123,7 +123,8 @@ EXPECTED: dict[str, tuple] = {
     "admin:families_regionpolicy_add": (LOGIN, 403, 403, 200, 403, 403),
     "admin:families_regionpolicy_change": (LOGIN, 200, 200, 200, INDEX, INDEX),
     "admin:families_regionpolicy_delete": _ADMIN_DENIED,
-    "admin:families_regionpolicy_history": (LOGIN, 200, 200, 200, INDEX, INDEX),
+    "admin:families_regionpolicy_history": (LOGIN, 200, 200, 200, 404, 404),
+    "admin:families_regionpolicy_simple_history": (LOGIN, 200, 200, 200, 404, 404),
     # --- settlements: supervisors of the region only; the statement export is audited
     "admin:settlements_personalaccount_history": (LOGIN, 403, 200, 200, 404, 404),
     "admin:settlements_settlement_history": (LOGIN, 403, 200, 403, 404, 404),
