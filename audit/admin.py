@@ -94,16 +94,20 @@ class SubjectChangeList(ChangeList):
 @admin.register(AuditEvent)
 class AuditEventAdmin(RegionScopedAdminMixin, admin.ModelAdmin):
     region_field = "region"
+    # Seven columns fit a 1366 px counter PC beside the filters: the hall under the staff
+    # member, the object type and application number with the object (the CSV keeps
+    # one column each).
     list_display = [
-        "when", "actor_display", "hall", "action_display", "model_display", "object_link",
-        "persons", "application_number", "reason_short", "changes_short",
+        "when", "actor_display", "action_display", "object_link", "persons",
+        "reason_short", "changes_short",
     ]
     list_display_links = None
     list_select_related = ["actor", "hall"]
-    base_list_filter = [
-        f.DateRangeFilter, f.StaffFilter, f.HallFilter, f.RegionFilter, f.ActionFilter,
-        f.ModelFilter,
-    ]
+    # Exact searches first (dates, then the registered ones such as the ID number, then
+    # the application number), then the choices.
+    base_list_filter = [f.DateRangeFilter]
+    choice_list_filter = [f.StaffFilter, f.HallFilter, f.RegionFilter, f.ActionFilter,
+                          f.ModelFilter]
     list_per_page = 50
     list_max_show_all = 200
     show_full_result_count = False
@@ -116,7 +120,8 @@ class AuditEventAdmin(RegionScopedAdminMixin, admin.ModelAdmin):
 
     def get_list_filter(self, request):
         # Extra filters registered by the domain apps (e.g. "by ID number"), then ours.
-        return [*self.base_list_filter, *registry.LIST_FILTERS, f.ApplicationNumberFilter]
+        return [*self.base_list_filter, *registry.LIST_FILTERS, f.ApplicationNumberFilter,
+                *self.choice_list_filter]
 
     def get_changelist(self, request, **kwargs):
         return SubjectChangeList
@@ -136,12 +141,17 @@ class AuditEventAdmin(RegionScopedAdminMixin, admin.ModelAdmin):
 
     # --- columns -----------------------------------------------------------------------------
     @admin.display(description=_("时间"))
-    def when(self, obj: AuditEvent) -> str:
-        return timezone.localtime(obj.occurred_at).strftime("%Y-%m-%d %H:%M:%S")
+    def when(self, obj: AuditEvent):
+        moment = timezone.localtime(obj.occurred_at)
+        return format_html('<span class="nowrap">{}</span> <span class="nowrap">{}</span>',
+                           moment.strftime("%Y-%m-%d"), moment.strftime("%H:%M:%S"))
 
-    @admin.display(description=_("工作人员"))
-    def actor_display(self, obj: AuditEvent) -> str:
-        return str(obj.actor) if obj.actor_id else obj.actor_username
+    @admin.display(description=_("工作人员 / 经办网点"))
+    def actor_display(self, obj: AuditEvent):
+        name = str(obj.actor) if obj.actor_id else obj.actor_username
+        if not obj.hall_id:
+            return name
+        return format_html('{}<span class="quiet-line">{}</span>', name, obj.hall)
 
     @admin.display(description=_("操作"))
     def action_display(self, obj: AuditEvent) -> str:
@@ -151,10 +161,17 @@ class AuditEventAdmin(RegionScopedAdminMixin, admin.ModelAdmin):
     def model_display(self, obj: AuditEvent) -> str:
         return _model_verbose(obj.model)
 
-    @admin.display(description=_("对象"))
+    @admin.display(description=_("对象(类型 / 受理编号)"))
     def object_link(self, obj: AuditEvent):
         url = reverse("admin:audit_auditevent_change", args=[obj.pk])
-        return format_html('<a href="{}">{}</a>', url, obj.object_repr or _("详情"))
+        link = format_html('<a href="{}">{}</a>', url, obj.object_repr or _("详情"))
+        kind = _model_verbose(obj.model)
+        if kind:
+            link = format_html('<span class="quiet-line">{}</span>{}', kind, link)
+        if obj.application_number:
+            link = format_html('{}<span class="quiet-line">{}</span>', link,
+                               obj.application_number)
+        return link
 
     @admin.display(description=_("参保人(证件号已脱敏)"))
     def persons(self, obj: AuditEvent) -> str:

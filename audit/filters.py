@@ -7,6 +7,7 @@ region scope allows."""
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import PAGE_VAR
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_filters import ChinaDateRangeFilter
@@ -66,15 +67,45 @@ class ApplicationNumberFilter(InputFilter):
         return queryset.filter(application_number=number) if number else queryset
 
 
-class ActionFilter(admin.SimpleListFilter):
+class SelectFilter(admin.SimpleListFilter):
+    """A choice filter as one drop-down list (a long list of links would push every
+    filter below it off the screen)."""
+
+    template = "admin/audit/select_filter.html"
+
+    def choices(self, changelist):
+        mine = {self.parameter_name, PAGE_VAR}
+        value = self.value() or ""
+        yield {
+            "name": self.parameter_name,
+            "options": [(str(v), label, str(v) == value) for v, label in self.lookup_choices],
+            "hidden": [(k, v) for k, v in changelist.params.items() if k not in mine],
+            "clear_url": changelist.get_query_string(remove=list(mine)),
+            "active": bool(value),
+        }
+
+
+def grouped_actions() -> list[tuple[str, str]]:
+    """One entry per label: actions of different apps with the same label (审核通过 of
+    a binding and of a counter application) are one choice, its codes joined by ","."""
+    groups: dict[str, list[str]] = {}
+    for code, label in action_choices():
+        groups.setdefault(str(label), []).append(code)
+    return [(",".join(codes), label) for label, codes in groups.items()]
+
+
+class ActionFilter(SelectFilter):
     title = _("操作")
     parameter_name = "action"
 
     def lookups(self, request, model_admin):
-        return action_choices()
+        return grouped_actions()
 
     def queryset(self, request, queryset):
-        return queryset.filter(action=self.value()) if self.value() else queryset
+        codes = [code for code in (self.value() or "").split(",") if code][:50]
+        if len(codes) == 1:
+            return queryset.filter(action=codes[0])
+        return queryset.filter(action__in=codes) if codes else queryset
 
 
 def audited_models() -> list:

@@ -14,6 +14,7 @@ from accounts.excel import excel_text
 from audit.access import record_access_event
 from audit.models import AuditEvent
 from audit.services import save_audited
+from families.models import CounterApplication
 from tests import factories
 from tests.accounts.audit_helpers import application, binding
 
@@ -225,3 +226,32 @@ def test_event_about_a_staff_account_opens_without_its_password(client, world):
     page = response.content.decode()
     assert "新名" in page and "更正姓名" in page
     assert clerk.password not in page and "pbkdf2" not in page
+
+
+def test_action_filter_offers_each_label_once_and_finds_every_action_behind_it(client, world):
+    sup = world["supervisor"]
+    link = world["link"]
+    link.status = "active"
+    save_audited(link, actor=sup, reason="绑定审核通过", action="binding_approve")
+    app = CounterApplication.objects.get(binding=link)
+    app.status = "approved"
+    save_audited(app, actor=sup, reason="受理审核通过", action="application_approve")
+    page = _page(client, sup)
+    action_filter = next(spec for spec in page.context["cl"].filter_specs
+                         if getattr(spec, "parameter_name", None) == "action")
+    labels = [str(label) for _value, label in action_filter.lookup_choices]
+    assert len(labels) == len(set(labels))
+    approve = next(value for value, label in action_filter.lookup_choices
+                   if str(label) == "审核通过")
+    assert set(approve.split(",")) == {"binding_approve", "application_approve"}
+    reasons = {e.reason for e in _events(_page(client, sup, action=approve))}
+    assert reasons == {"绑定审核通过", "受理审核通过"}
+    html = page.content.decode()
+    assert html.count("<option value=\"binding_approve,application_approve\"") == 1
+
+
+def test_exact_searches_come_before_the_choice_lists(client, world):
+    titles = [str(spec.title) for spec in
+              _page(client, world["supervisor"]).context["cl"].filter_specs]
+    assert titles.index("参保人证件号码(精确)") < titles.index("操作")
+    assert titles.index("受理编号") < titles.index("工作人员")
