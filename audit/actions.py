@@ -21,6 +21,7 @@ class AuditAction(models.TextChoices):
     LOGOUT = "logout", _("退出")
     REVEAL_IDENTITY = "reveal_identity", _("显示完整证件号")
     SCAN_DOWNLOAD = "scan_download", _("下载扫描件")
+    SCAN_VIEW = "scan_view", _("查看扫描件")
     EXPORT = "export", _("导出")
     PRINT_RECEIPT = "print_receipt", _("打印回执")
 

@@ -30,6 +30,7 @@ from families.views.common import (
     render_admin,
     require_perm,
 )
+from families.views.scans import record_scan_view
 
 QUEUE_PAGE_SIZE = 25
 
@@ -110,8 +111,10 @@ def review(request, pk: int):
     pending = application.status == ApplicationStatus.PENDING
     return render_admin(request, "counter/review.html", _("审核窗口受理申请"), {
         "application": application,
-        "scans": application.target.proof.scans.order_by("pk")
-        if application.target.proof_id else [],
+        "scans": record_scan_view(
+            request, application,
+            application.target.proof.scans.order_by("pk") if application.target.proof_id
+            else []),
         "checks": application_review_checks(application) if pending else [],
         "pending": pending,
         "own_application": application.submitted_by_id == request.user.pk,

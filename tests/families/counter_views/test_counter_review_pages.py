@@ -177,3 +177,30 @@ def test_application_admin_lists_region_rows_and_links_to_the_counter_pages(clie
         "/admin/families/counterapplication/").content.decode()
     assert client.get(
         f"/admin/families/counterapplication/{application.pk}/change/").status_code == 404
+
+
+def test_a_review_page_view_is_one_event_and_its_thumbnails_add_none(client, supervisor,
+                                                                     application):
+    """Viewing the review page logs one 查看扫描件 event for its scans; the thumbnails
+    and the full-size view behind the page's URLs are covered by it. A download, or a
+    scan URL without the page's token (or with another user's), is logged each time."""
+    import re
+
+    from audit.models import AuditEvent
+
+    scan = application.binding.proof.scans.get()
+    page = as_user(client, supervisor).get(app_urls(application)["review"]).content.decode()
+    views = AuditEvent.objects.filter(action="scan_view")
+    assert views.count() == 1 and views.get().application_number == application.number
+    assert views.get().details["scans"] == [scan.pk]
+    inline = re.search(r'<img src="([^"]+)"', page).group(1).replace("&amp;", "&")
+    for _ in range(3):
+        assert client.get(inline).status_code == 200
+    assert not AuditEvent.objects.filter(action="scan_download").exists()
+    client.get(app_urls(application)["scan"], {"download": "1"})
+    client.get(app_urls(application)["scan"])
+    client.get(inline + "x")
+    assert AuditEvent.objects.filter(action="scan_download").count() == 3
+    as_user(client, f.supervisor("supervisor_bj2")).get(inline)
+    assert AuditEvent.objects.filter(action="scan_download").count() == 4
+    assert AuditEvent.objects.filter(action="scan_view").count() == 1
