@@ -131,7 +131,9 @@ AUTH_PASSWORD_VALIDATORS = [
 # --- Language and time: Chinese first, China time for calendar rules ----------------------
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# locale/: the project's strings (scripts/messages.py); locale_vendor/: Chinese for
+# library strings that ship without it (Django 5.2's new admin strings, django-axes).
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale_vendor"]
 FORMAT_MODULE_PATH = ["config.formats"]  # times to the second (config/formats/zh_Hans)
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
