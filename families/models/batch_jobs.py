@@ -13,6 +13,7 @@ class BatchSource(models.TextChoices):
     PAIRS_CSV = "pairs_csv", _("两人清单(CSV)")
     DECEASED = "deceased", _("已登记死亡的参保人")
     TERMINATED = "terminated", _("参保状态为终止的参保人")
+    REGISTRY_CSV = "registry_csv", _("参保登记信息导入(CSV)")
 
 
 class BatchJobStatus(models.TextChoices):
@@ -29,8 +30,9 @@ CONFIRMED_STATUSES = (BatchJobStatus.QUEUED, BatchJobStatus.RUNNING, BatchJobSta
 
 
 class BatchJob(models.Model):
-    """One batch unbind: what to end (an uploaded list or a selection), why, in which
-    region; the dry run's counts; who confirmed; progress and the result."""
+    """One batch unbind (what to end: an uploaded list or a selection; why) or one
+    registry import (an uploaded registry file), in a region; the dry run's counts; who
+    confirmed; progress and the result."""
 
     source = models.CharField(_("处理对象"), max_length=16, choices=BatchSource.choices)
     reason = models.CharField(_("解除原因"), max_length=200)

@@ -29,6 +29,8 @@ from families.services.persons import (
 )
 
 DEFAULT_CHUNK_SIZE = 1000
+REQUIRED_COLUMNS = ["id_number", "name", "insurance_type", "region_code", "status"]
+OPTIONAL_COLUMNS = ["id_type", "sex", "birth_date", "phone", "death_date", "birth_region_code"]
 Rows = Iterable[tuple[int, dict[str, str]]]
 
 
@@ -83,12 +85,14 @@ def import_persons(
     dry_run: bool = False,
     start_line: int = 0,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
+    region: Region | None = None,
     report: Callable[[ImportRow], None] | None = None,
     progress: Progress | None = None,
 ) -> ImportResult:
     """Upsert registry rows `(line number, {column: text})`, streamed: `chunk_size` rows
-    per committed transaction, so memory does not grow with the file (1,000,000 rows in
-    well under 300 MB) and a crash loses at most the chunk in progress.
+    per committed transaction, so memory barely grows with the file (a hash per ID
+    number: 1,000,000 rows in well under 300 MB) and a crash loses at most the chunk in
+    progress.
 
     Each row ends as created / updated / unchanged / death_recorded (the person's links
     and pending applications ended in the same transaction) or refused (with the rule's
@@ -98,18 +102,22 @@ def import_persons(
     Resumable: re-running the same file changes nothing already imported (those rows
     are `unchanged`); `start_line` skips the rows before that line (use the
     `last_line` + 1 of an interrupted run). `dry_run` decides every row the same way
-    and writes nothing. A row repeating an earlier row's ID number within one chunk is
-    refused; callers that need whole-file duplicate detection check first (the command's
-    validation pass does)."""
+    and writes nothing, so its counts are the real run's.
+
+    A row repeating an earlier row's ID number anywhere in the file is refused (rows
+    before `start_line` count as earlier rows). `region` (a supervisor's import) refuses
+    the rows of persons insured elsewhere, before or after the row: a supervisor
+    registers the persons of his own region only."""
     reason = require_reason(reason)
     regions = {r.code: r for r in Region.objects.all()}
     codes = set(regions)
     result = ImportResult(dry_run=dry_run)
     started = time.monotonic()
-    for chunk in _chunks(((n, r) for n, r in rows if n >= start_line), max(1, chunk_size)):
+    seen: set[int] = set()  # hashes of the ID numbers met so far (flat at 1,000,000 rows)
+    for chunk in _chunks(_from_line(rows, start_line, codes, seen), max(1, chunk_size)):
         with transaction.atomic():
             out = _chunk(chunk, actor=actor, reason=reason, regions=regions, codes=codes,
-                         dry_run=dry_run)
+                         dry_run=dry_run, region=region, seen=seen)
         for row in out:
             result.outcomes[row.outcome] += 1
             if report is not None:
@@ -121,13 +129,26 @@ def import_persons(
     return result
 
 
+def _from_line(rows: Rows, start_line: int, codes: set[str], seen: set[int]) -> Rows:
+    """The rows from `start_line` on; the ID numbers of the rows before it go into `seen`."""
+    for line, row in rows:
+        if line >= start_line:
+            yield line, row
+            continue
+        try:
+            data = check_row(row, codes)
+        except RuleViolation:
+            continue
+        seen.add(hash((data.id_type, data.id_number)))
+
+
 def _chunks(rows: Iterable, size: int) -> Iterator[list]:
     iterator = iter(rows)
     while chunk := list(islice(iterator, size)):
         yield chunk
 
 
-def _chunk(chunk, *, actor, reason, regions, codes, dry_run) -> list[ImportRow]:
+def _chunk(chunk, *, actor, reason, regions, codes, dry_run, region, seen) -> list[ImportRow]:
     checked: list[tuple[int, PersonData | RuleViolation]] = []
     for line, row in chunk:
         try:
@@ -136,7 +157,7 @@ def _chunk(chunk, *, actor, reason, regions, codes, dry_run) -> list[ImportRow]:
             checked.append((line, exc))
     keys = [(d.id_type, d.id_number) for _l, d in checked if isinstance(d, PersonData)]
     existing = _existing(keys)
-    out, seen = [], set()
+    out = []
     for line, data in checked:
         if isinstance(data, RuleViolation):
             number = dict(chunk).get(line, {}).get("id_number") or ""
@@ -145,16 +166,28 @@ def _chunk(chunk, *, actor, reason, regions, codes, dry_run) -> list[ImportRow]:
             continue
         key = (data.id_type, data.id_number)
         masked = mask_id_number(data.id_number)
-        if key in seen:
+        if hash(key) in seen:
             out.append(ImportRow(line, ImportOutcome.REFUSED, masked,
                                  _("与前面的行证件号码重复。")))
             continue
-        seen.add(key)
-        outcome = upsert_outcome(existing.get(key), data, regions)
+        seen.add(hash(key))
+        person = existing.get(key)
+        if region is not None and not _in_region(person, data, region):
+            out.append(ImportRow(line, ImportOutcome.REFUSED, masked, _(
+                "不属于本统筹区(%(region)s)的参保人,请由其参保地统筹区导入。")
+                % {"region": region.name}))
+            continue
+        outcome = upsert_outcome(person, data, regions)
         if not dry_run and outcome != ImportOutcome.UNCHANGED:
             outcome = person_upsert(actor=actor, data=data, reason=reason, regions=regions)
         out.append(ImportRow(line, outcome, masked))
     return out
+
+
+def _in_region(person: Person | None, data: PersonData, region: Region) -> bool:
+    """Both the row's insured region and the person's current one (if registered)."""
+    return data.region_code == region.code and (
+        person is None or person.insured_region_id == region.pk)
 
 
 def _existing(keys: list[tuple[str, str]]) -> dict[tuple[str, str], Person]:

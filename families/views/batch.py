@@ -1,5 +1,5 @@
 """批量处理: supervisors of a region (and sysadmins) apply a death list, a divorce list or
-a selection from the browser. A dry run first; confirming (a second supervisor above
+a selection, or import a registry file (persons of their region), from the browser. A dry run first; confirming (a second supervisor above
 BATCH_FOUR_EYES_THRESHOLD) starts a job on the task queue; the job page polls a JSON
 endpoint (static/families/batch_progress.js, no inline script) and offers the report."""
 
@@ -25,6 +25,7 @@ from families.services.batch.jobs import (
     needs_second_confirmation,
     would_end,
 )
+from families.services.registry import ImportOutcome
 from families.views.common import render_admin, require_perm
 
 RUN_BATCH = "families.run_batchjob"
@@ -33,6 +34,9 @@ SHOWN_OUTCOMES = [Outcome.WOULD_END, Outcome.ALREADY_ENDED, Outcome.NOT_FOUND,
                   Outcome.NAME_MISMATCH, Outcome.SKIPPED_PENDING_SETTLEMENT,
                   Outcome.OTHER_REGION, Outcome.SKIPPED_TOO_EARLY, Outcome.NO_LINKS,
                   Outcome.INVALID_ID, Outcome.INVALID_ROW, Outcome.ENDED]
+IMPORT_OUTCOMES = list(ImportOutcome)
+_ERROR_FIELDS = {"batch_bad_file": "upload", "reason_required": "reason",
+                 "batch_reason_unknown": "reason"}
 
 
 class BatchForm(forms.Form):
@@ -40,9 +44,13 @@ class BatchForm(forms.Form):
     upload = forms.FileField(
         label=gettext_lazy("CSV 文件"), required=False,
         help_text=gettext_lazy("参保人清单:id_number(可选 id_type、name);两人清单:holder_id_number、"
-                               "member_id_number(可选 holder_name、member_name)。UTF-8,可带 BOM。"))
-    reason = forms.ChoiceField(label=gettext_lazy("解除原因"),
-                               choices=[(r, r) for r in REASONS])
+                               "member_id_number(可选 holder_name、member_name);参保登记信息:"
+                               "与 import_persons 命令相同(id_number、name、insurance_type、"
+                               "region_code、status 等)。UTF-8,可带 BOM。"))
+    reason = forms.ChoiceField(
+        label=gettext_lazy("解除原因"), required=False,
+        choices=[("", "---------"), *((r, r) for r in REASONS)],
+        help_text=gettext_lazy("解除绑定/授权时必选;参保登记信息导入无需选择。"))
     region = forms.ModelChoiceField(label=gettext_lazy("统筹区"), queryset=Region.objects.all(),
                                     required=False, empty_label=gettext_lazy("全部统筹区"))
 
@@ -76,8 +84,8 @@ def batch_index(request):
                 reason=form.cleaned_data["reason"], region=_region_of(request.user, form),
                 upload=form.cleaned_data.get("upload"))
         except RuleViolation as exc:
-            form.add_error("upload" if exc.rule_code.startswith("batch_upload")
-                           or exc.rule_code == "batch_bad_file" else None, exc.text)
+            form.add_error(_ERROR_FIELDS.get(exc.rule_code) or (
+                "upload" if exc.rule_code.startswith("batch_upload") else None), exc.text)
         else:
             return redirect("counter:batch_job", pk=job.pk)
     return render_admin(request, "counter/batch.html", _("批量处理"), {
@@ -90,13 +98,20 @@ def batch_job(request, pk: int):
     job = get_object_or_404(_jobs(request.user), pk=pk)
     counts = job.result_counts if job.status in (BatchJobStatus.DONE, BatchJobStatus.FAILED) \
         else job.dry_run_counts
-    labels = {o.value: o.label for o in Outcome}
+    registry = job.source == BatchSource.REGISTRY_CSV
+    if registry:
+        labels = {o.value: o.label for o in ImportOutcome}
+        dry_run = result = IMPORT_OUTCOMES
+    else:
+        labels = {o.value: o.label for o in Outcome}
+        dry_run = [o for o in SHOWN_OUTCOMES if o != Outcome.ENDED]
+        result = [o for o in SHOWN_OUTCOMES if o != Outcome.WOULD_END]
     return render_admin(request, "counter/batch_job.html", _("批量处理 #%(n)d") % {"n": pk}, {
-        "job": job,
-        "dry_run": [(labels[o], job.dry_run_counts.get(o, 0)) for o in SHOWN_OUTCOMES
-                    if o != Outcome.ENDED],
-        "result": [(labels[o], counts.get(o, 0)) for o in SHOWN_OUTCOMES
-                   if o != Outcome.WOULD_END],
+        "job": job, "registry": registry,
+        "dry_run": [(labels[o], job.dry_run_counts.get(o, 0)) for o in dry_run],
+        "result": [(labels[o], counts.get(o, 0)) for o in result],
+        "bad_rows": [(line, labels.get(outcome, outcome), message)
+                     for line, outcome, message in job.bad_rows],
         "would_end": would_end(job), "four_eyes": needs_second_confirmation(job),
         "can_confirm": job.status == BatchJobStatus.CHECKED or (
             job.status == BatchJobStatus.AWAITING_SECOND

@@ -7,7 +7,6 @@ Re-running the same file after a crash finishes it (rows already in are `unchang
 --start-line skips what an interrupted run already committed. Exit codes: 0 done, 1 bad
 rows (reported), 2 fatal before anything was written, 3 database error mid-run."""
 
-import csv
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -19,21 +18,18 @@ from tqdm import tqdm
 from accounts.csv_input import check_file, data_rows, report_row_errors
 from accounts.csv_input import operator as find_operator
 from accounts.errors import RuleViolation
-from accounts.excel import excel_text
 from accounts.models import Region
 from families.idnumbers import mask_id_number
+from families.services.batch.report import ImportReportWriter
 from families.services.registry import (
     DEFAULT_CHUNK_SIZE,
+    REQUIRED_COLUMNS,
     ImportOutcome,
     ImportResult,
     ImportRow,
     check_row,
     import_persons,
 )
-
-REQUIRED = ["id_number", "name", "insurance_type", "region_code", "status"]
-OPTIONAL = ["id_type", "sex", "birth_date", "phone", "death_date", "birth_region_code"]
-REPORT_HEADER = ["行号", "证件号码", "结果代码", "结果", "说明"]
 
 
 class Command(BaseCommand):
@@ -59,7 +55,7 @@ class Command(BaseCommand):
         if chunk_size < 1 or start_line < 0:
             raise CommandError(_("--chunk-size 须为正整数,--start-line 不能为负数。"),
                                returncode=2)
-        total = check_file(file, REQUIRED)
+        total = check_file(file, REQUIRED_COLUMNS)
         errors = _first_pass(file, start_line)
         report_row_errors(self, errors, skip_invalid=skip_invalid or dry_run)
         bad = dict(errors)
@@ -119,32 +115,28 @@ def _good_rows(file: Path, bad: dict[int, str], writer):
         yield line, row
 
 
-class _Report:
+class _Report(ImportReportWriter):
     """One CSV row per input row (UTF-8 with BOM, formula-safe), in line order: rows the
     first pass refused are written where they belong among the imported ones."""
 
     def __init__(self, path: Path) -> None:
         try:
-            self.handle = path.open("w", encoding="utf-8-sig", newline="")
+            handle = path.open("w", encoding="utf-8-sig", newline="")
         except OSError as exc:
             raise CommandError(_("无法写入报告文件:%(error)s") % {"error": exc},
                                returncode=2) from exc
-        self.writer = csv.writer(self.handle)
-        self.writer.writerow([_(h) for h in REPORT_HEADER])
-        self.labels = {o.value: str(o.label) for o in ImportOutcome}
+        super().__init__(handle)
         self.pending: dict[int, tuple[str, str]] = {}
 
     def write(self, row: ImportRow) -> None:
         self.flush_refused(upto=row.line)
-        self.writer.writerow([row.line, excel_text(row.id_number), row.outcome,
-                              self.labels[row.outcome], excel_text(row.message)])
+        super().write(row)
 
     def flush_refused(self, *, upto: int | None) -> None:
         for line in sorted(n for n in self.pending if upto is None or n < upto):
             number, message = self.pending.pop(line)
-            self.writer.writerow([line, excel_text(mask_id_number(number.strip())),
-                                  ImportOutcome.REFUSED, self.labels[ImportOutcome.REFUSED],
-                                  excel_text(message)])
+            self.write_values(line, mask_id_number(number.strip()), ImportOutcome.REFUSED,
+                              message)
 
     def close(self) -> None:
         self.handle.close()

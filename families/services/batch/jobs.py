@@ -1,5 +1,7 @@
 """批量处理 jobs from the browser: check (a dry run), confirm (a second supervisor above
-BATCH_FOUR_EYES_THRESHOLD links), run on the task queue (families.tasks), resume.
+BATCH_FOUR_EYES_THRESHOLD links to end or persons to write), run on the task queue
+(families.tasks), resume. A job is a batch unbind (families.services.batch.batch_unbind)
+or a registry import (registry_job.py: families.services.registry.import_persons).
 
 Exactly once: a job runs under a lock (PostgreSQL: a session advisory lock keyed on the
 job, released by the server when the runner's connection dies, e.g. a SIGKILLed worker;
@@ -14,7 +16,6 @@ import contextlib
 import datetime
 import hashlib
 import itertools
-import tempfile
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,7 +32,14 @@ from accounts.csv_input import check_file, data_rows
 from accounts.errors import RuleViolation, require_reason
 from audit.services import save_audited
 from families.models import BatchJob, BatchJobStatus, BatchSource
-from families.services.batch.report import ReportWriter
+from families.services.batch.registry_job import CHANGES as REGISTRY_CHANGES
+from families.services.batch.registry_job import (
+    local_copy,
+    registry_check,
+    registry_reason,
+    registry_run,
+)
+from families.services.batch.report import ImportReportWriter, ReportWriter
 from families.services.batch.run import batch_unbind
 from families.services.batch.types import (
     INVALID_OUTCOMES,
@@ -47,6 +55,7 @@ from families.services.batch.types import (
 
 CSV_COLUMNS = {BatchSource.PERSONS_CSV: ["id_number"],
                BatchSource.PAIRS_CSV: ["holder_id_number", "member_id_number"]}
+UPLOADED = (*CSV_COLUMNS, BatchSource.REGISTRY_CSV)
 BAD_ROWS_SHOWN = 200
 _LOCK_CLASS = 18018  # pg advisory lock namespace of batch jobs
 
@@ -54,14 +63,16 @@ _LOCK_CLASS = 18018  # pg advisory lock namespace of batch jobs
 def batch_job_check(*, actor, source: str, reason: str, region=None, upload: File | None = None,
                     scope: str = "all") -> BatchJob:
     """The dry run: what the job would do, counted by outcome, with the bad rows and their
-    line numbers. Nothing is changed except the new job record (history + audit event)."""
-    reason = require_reason(reason)
-    if reason not in REASONS:
-        raise RuleViolation("batch_reason_unknown", _("请选择解除原因。"))
+    line numbers. Nothing is changed except the new job record (history + audit event).
+    A registry import's reason is the file's (as the command's); `reason` is ignored."""
     if source not in BatchSource.values:
         raise RuleViolation("batch_source_unknown", _("请选择处理对象。"))
+    if source != BatchSource.REGISTRY_CSV:
+        reason = require_reason(reason)
+        if reason not in REASONS:
+            raise RuleViolation("batch_reason_unknown", _("请选择解除原因。"))
     job = BatchJob(source=source, reason=reason, scope=scope, region=region, created_by=actor)
-    if source in CSV_COLUMNS:
+    if source in UPLOADED:
         if upload is None:
             raise RuleViolation("batch_upload_required", _("请上传 CSV 文件。"))
         content = upload.read()
@@ -72,6 +83,17 @@ def batch_job_check(*, actor, source: str, reason: str, region=None, upload: Fil
                                 _("该文件已确认处理过,不能重复处理。"))
         job.upload_name = Path(upload.name or "upload.csv").name[:200]
         job.upload.save(f"{timezone.now():%Y%m%d%H%M%S}.csv", ContentFile(content), save=False)
+    if source == BatchSource.REGISTRY_CSV:
+        job.reason = registry_reason(job.upload_name)[:200]
+        registry_check(job, actor=actor, bad_rows_shown=BAD_ROWS_SHOWN)
+    else:
+        _unbind_check(job, actor=actor)
+    with transaction.atomic():
+        save_audited(job, actor=actor, reason=job.reason, action="batch_check")
+    return job
+
+
+def _unbind_check(job: BatchJob, *, actor) -> None:
     bad: list[list] = []
 
     def note(row: ReportRow) -> None:
@@ -79,16 +101,16 @@ def batch_job_check(*, actor, source: str, reason: str, region=None, upload: Fil
             bad.append([row.line, row.outcome, row.message])
 
     with _selection(job) as selection:
-        result = batch_unbind(actor=actor, selection=selection, reason=reason, scope=scope,
-                              region=region, dry_run=True, report=note)
+        result = batch_unbind(actor=actor, selection=selection, reason=job.reason,
+                              scope=job.scope, region=job.region, dry_run=True, report=note)
     job.dry_run_counts = {k: v for k, v in result.outcomes.items() if v}
     job.bad_rows = bad
-    with transaction.atomic():
-        save_audited(job, actor=actor, reason=reason, action="batch_check")
-    return job
 
 
 def would_end(job: BatchJob) -> int:
+    """The job's size: links it would end, or registry rows it would write."""
+    if job.source == BatchSource.REGISTRY_CSV:
+        return sum(job.dry_run_counts.get(o, 0) for o in REGISTRY_CHANGES)
     return job.dry_run_counts.get(Outcome.WOULD_END, 0)
 
 
@@ -155,14 +177,12 @@ def batch_job_run(job_id: int, *, workers: int = 1, chunk_size: int | None = Non
         path = _report_path(job)
         progress = _JobProgress(job)
         try:
-            with path.open("a", encoding="utf-8-sig", newline="") as handle, \
-                    _selection(job, skip=job.done) as selection:
-                writer = ReportWriter(handle, header=handle.tell() == 0)
-                progress.writer = writer
-                batch_unbind(actor=job.confirmed_by, selection=selection, reason=job.reason,
-                             scope=job.scope, region=job.region, report=writer.write,
-                             progress=progress, workers=workers, pause=pause,
-                             **({"chunk_size": chunk_size} if chunk_size else {}))
+            with path.open("a", encoding="utf-8-sig", newline="") as handle:
+                if job.source == BatchSource.REGISTRY_CSV:
+                    registry_run(job, handle=handle, progress=progress, chunk_size=chunk_size)
+                else:
+                    _unbind_run(job, handle=handle, progress=progress, workers=workers,
+                                pause=pause, chunk_size=chunk_size)
                 progress.flush()
         except DatabaseError as exc:
             job.status, job.error = BatchJobStatus.FAILED, str(exc)[:500]
@@ -178,6 +198,17 @@ def batch_job_run(job_id: int, *, workers: int = 1, chunk_size: int | None = Non
         return "done"
 
 
+def _unbind_run(job: BatchJob, *, handle, progress: _JobProgress, workers: int, pause: float,
+                chunk_size: int | None) -> None:
+    with _selection(job, skip=job.done) as selection:
+        writer = ReportWriter(handle, header=handle.tell() == 0)
+        progress.writer = writer
+        batch_unbind(actor=job.confirmed_by, selection=selection, reason=job.reason,
+                     scope=job.scope, region=job.region, report=writer.write,
+                     progress=progress, workers=workers, pause=pause,
+                     **({"chunk_size": chunk_size} if chunk_size else {}))
+
+
 class _JobProgress:
     """The tqdm-like progress `batch_unbind` advances, written to the job row per chunk
     (.update(): no history row), plus the outcome counts of the report so far."""
@@ -188,7 +219,7 @@ class _JobProgress:
         self.base_counts = Counter(job.result_counts)
         self.n = 0
         self.total: float | None = None
-        self.writer: ReportWriter | None = None
+        self.writer: ReportWriter | ImportReportWriter | None = None
 
     def update(self, n: float = 1) -> None:
         self.n += int(n)
@@ -224,12 +255,7 @@ def _selection(job: BatchJob, skip: int = 0) -> Iterator[Selection]:
     if job.source == BatchSource.TERMINATED:
         yield InsuranceTerminated()
         return
-    with tempfile.NamedTemporaryFile(suffix=".csv") as tmp:
-        with job.upload.open("rb") as source:
-            for block in iter(lambda: source.read(1 << 20), b""):
-                tmp.write(block)
-        tmp.flush()
-        path = Path(tmp.name)
+    with local_copy(job) as path:
         try:
             total = check_file(path, CSV_COLUMNS[job.source])
         except CommandError as exc:

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_noop
 
 from accounts.excel import excel_text
 from families.services.batch.types import Outcome, ReportRow
+from families.services.registry import ImportOutcome, ImportRow
 
 KIND_LABELS = {"binding": gettext_noop("亲情账户绑定"), "copay": gettext_noop("家庭共济授权")}
 HEADER = [gettext_noop(h) for h in (
@@ -42,3 +43,27 @@ class ReportWriter:
         self.count += 1
         if self.count % 5000 == 0:
             self.handle.flush()
+
+
+IMPORT_HEADER = [gettext_noop(h) for h in ("行号", "证件号码", "结果代码", "结果", "说明")]
+
+
+class ImportReportWriter:
+    """The registry import's report (`import_persons --report`, registry jobs): one row
+    per input row, UTF-8 with BOM, formula-safe; counts outcomes as it goes."""
+
+    def __init__(self, handle: TextIO, *, header: bool = True) -> None:
+        self.handle = handle
+        self.writer = csv.writer(handle)
+        if header:
+            self.writer.writerow([_(h) for h in IMPORT_HEADER])
+        self.outcomes: Counter = Counter()
+        self.labels = {o.value: str(o.label) for o in ImportOutcome}
+
+    def write(self, row: ImportRow) -> None:
+        self.write_values(row.line, row.id_number, row.outcome, row.message)
+
+    def write_values(self, line: int, masked_id: str, outcome: str, message: str) -> None:
+        self.writer.writerow([line, excel_text(masked_id), outcome, self.labels[outcome],
+                              excel_text(message)])
+        self.outcomes[outcome] += 1
