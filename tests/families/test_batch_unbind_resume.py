@@ -121,10 +121,25 @@ def test_killed_run_resumes_and_ends_every_link_exactly_once(linked_dead_person)
 def test_parallel_workers_end_every_link_exactly_once(linked_dead_person):
     from families.services.batch import Deceased, batch_unbind
 
+    class Bar:
+        total, n = None, 0
+
+        def update(self, n):
+            self.n += n
+
+        def refresh(self):
+            pass
+
     operator = f.staff("parallel_operator", role=None)
+    bar, rows = Bar(), []
     result = batch_unbind(actor=operator, selection=Deceased(), reason="死亡", chunk_size=13,
-                          workers=3)
+                          workers=3, progress=bar, report=rows.append)
     assert result.ended == BINDINGS + COPAYS
+    # Progress and report: every link once, the total known (the last chunks are smaller).
+    assert bar.total == bar.n == len(rows) == BINDINGS + COPAYS
+    for kind, model in (("binding", Binding), ("copay", CoPayAuthorization)):
+        assert sorted(r.link_id for r in rows if r.kind == kind) == sorted(
+            model.objects.values_list("pk", flat=True))
     assert Binding.objects.filter(status="unbound").count() == BINDINGS
     assert CoPayAuthorization.objects.filter(status="revoked").count() == COPAYS
     for model in (Binding, CoPayAuthorization):

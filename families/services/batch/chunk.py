@@ -7,7 +7,6 @@ import datetime
 import itertools
 import time
 from collections.abc import Sequence
-from dataclasses import replace
 
 from django.db import OperationalError, connection, models, transaction
 from django.utils import timezone
@@ -25,23 +24,42 @@ from families.services.batch.sql import _filter_ids, _in, _is_deadlock, update_w
 from families.services.batch.types import BINDING, COPAY, Outcome, ReportRow, _Kind
 from families.settlement_facts import settlement_facts
 
+# A committed chunk: (kind, locked rows, {link id: (outcome, new status label, message)},
+# {link id: CSV line}).
+Decided = tuple[_Kind, list[tuple], dict[int, tuple[str, str, str]], dict[int, int]]
+
 
 class ChunkMixin:
     """chunk() of `_Run` (run.py): everything one committed chunk does."""
 
     def chunk(self, kind: _Kind, ids: Sequence[int], lines: dict[int, int] | None = None
-              ) -> None:
+              ) -> Decided:
+        """Lock, decide and write one chunk in one transaction; returns what was decided,
+        for `report_rows` once the chunk committed (the report is built outside the
+        transaction, while the chunk's connection is already at the next one)."""
         for attempt in itertools.count(1):
             try:
                 with transaction.atomic():
                     _index_lookups_only()
-                    rows = self._decide(kind, self._lock(kind, ids), lines or {})
-                break
+                    return self._decide(kind, self._lock(kind, ids), lines or {})
             except OperationalError as exc:
                 if attempt >= 3 or not _is_deadlock(exc):
                     raise
-        with self._output_lock:
-            self.emit_many(rows)
+        raise AssertionError("unreachable")
+
+    def report_rows(self, decided: Decided) -> list[ReportRow]:
+        """One ReportRow per link of a committed chunk."""
+        kind, rows, verdicts, lines = decided
+        labels = self.labels[kind.key]
+        region_codes = self.region_codes
+        out = []
+        for pk, status, region_id, first, second in rows:
+            outcome, new_status, message = verdicts[pk]
+            old = labels.get(status, status)
+            out.append(ReportRow(outcome, lines.get(pk), kind.key, pk, mask_id_number(first),
+                                 mask_id_number(second), region_codes.get(region_id, ""), old,
+                                 new_status or old, message))
+        return out
 
     def rest(self) -> None:
         """--pause: leave the database to the counters between chunks (after the
@@ -76,37 +94,38 @@ class ChunkMixin:
                 f"WHERE {where} ORDER BY l.id{lock}", params)
             return cursor.fetchall()
 
-    def _decide(self, kind: _Kind, rows: list[tuple], lines: dict[int, int]) -> list[ReportRow]:
+    def _decide(self, kind: _Kind, rows: list[tuple], lines: dict[int, int]) -> Decided:
+        """Each locked link's verdict (outcome, new status label, message); the links
+        to end are ended here. Per-link Python stays minimal: the chunk's row locks are
+        held meanwhile."""
         labels = self.labels[kind.key]
         live = [r[0] for r in rows if r[1] in kind.checked]
         pending = self._pending_settlements(kind, live)
         too_early = {} if self.administrative else self._too_early(kind, live)
         now = timezone.now()
-        report: dict[int, ReportRow] = {}
+        verdicts: dict[int, tuple[str, str, str]] = {}
         to_end: dict[str, list[int]] = {}
         ended_outcome = Outcome.WOULD_END if self.dry_run else Outcome.ENDED
-        for pk, status, region_id, first, second in rows:
-            old = labels.get(status, status)
-            base = (lines.get(pk), kind.key, pk, mask_id_number(first), mask_id_number(second),
-                    self.region_codes.get(region_id, ""), old)
+        ended_label = {status: labels[end[0]] for status, end in kind.transitions.items()}
+        for pk, status, _region_id, _first, _second in rows:
             if status not in kind.transitions:
-                report[pk] = ReportRow(Outcome.ALREADY_ENDED, *base, old, _(
-                    "当前状态为“%(status)s”,无需解除。") % {"status": old})
+                verdicts[pk] = (Outcome.ALREADY_ENDED, "", _(
+                    "当前状态为“%(status)s”,无需解除。") % {"status": labels.get(status, status)})
             elif pk in pending:
-                report[pk] = ReportRow(Outcome.SKIPPED_PENDING_SETTLEMENT, *base, old, _(
+                verdicts[pk] = (Outcome.SKIPPED_PENDING_SETTLEMENT, "", _(
                     "该共济授权尚有未结算的医疗费用(如住院未出院结算),结算完成后方可撤销。"))
             elif pk in too_early:
-                report[pk] = ReportRow(Outcome.SKIPPED_TOO_EARLY, *base, old, too_early[pk])
+                verdicts[pk] = (Outcome.SKIPPED_TOO_EARLY, "", too_early[pk])
             else:
-                report[pk] = ReportRow(ended_outcome, *base, labels[kind.transitions[status][0]])
+                verdicts[pk] = (ended_outcome, ended_label[status], "")
                 to_end.setdefault(status, []).append(pk)
         if not self.dry_run:
             for status, pks in to_end.items():
                 ended = set(self._write(kind, status, pks, now))
                 for pk in pks:
                     if pk not in ended:  # cannot happen under the row lock; never lie
-                        report[pk] = replace(report[pk], outcome=Outcome.ALREADY_ENDED)
-        return list(report.values())
+                        verdicts[pk] = (Outcome.ALREADY_ENDED, "", "")
+        return kind, rows, verdicts, lines
 
     def _pending_settlements(self, kind: _Kind, ids: list[int]) -> set[int]:
         """Co-pay links of the chunk a pending settlement protects: the rule of

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 
 from django.db import connection
 
+from families.services.batch.sql import id_array
 from families.services.batch.types import _Kind
 
 
@@ -56,7 +57,7 @@ def end_links_returning(kind: _Kind, *, old_status: str, ids: Sequence[int],
                      "details", "history_model", "history_id")
     sql = (
         f"WITH u AS (UPDATE {qn(model._meta.db_table)} SET {sets} "
-        f"WHERE id = ANY(%s) AND status = %s RETURNING *), "
+        f"WHERE id = ANY(%s::bigint[]) AND status = %s RETURNING *), "
         f"h AS (INSERT INTO {qn(history._meta.db_table)} ({', '.join(columns)}) "
         f"SELECT {', '.join(select)} FROM u "
         f"RETURNING history_id, id, {first}, {second}, history_date, history_user_id, "
@@ -70,7 +71,7 @@ def end_links_returning(kind: _Kind, *, old_status: str, ids: Sequence[int],
         f"COALESCE(h.history_change_reason, ''), %s::jsonb, '{{}}'::jsonb, %s, h.history_id "
         f"FROM h LEFT JOIN {qn(Person._meta.db_table)} p ON p.id = h.{first}) "
         f"SELECT id FROM h")
-    params = [*assignments.values(), list(ids), old_status, *select_params,
+    params = [*assignments.values(), id_array(ids), old_status, *select_params,
               actor.get_username(), actor.hall_id, action, _label(model),
               f"{model._meta.verbose_name} #", json.dumps(changes, ensure_ascii=False),
               _label(history)]

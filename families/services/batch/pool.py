@@ -10,10 +10,18 @@ from django.db import connections
 
 class _ChunkPool:
     """Runs chunks on `workers` threads, each with its own database connection, with at
-    most `workers` chunks in flight (memory stays flat). One worker runs inline."""
+    most `workers` chunks in flight (memory stays flat). One worker runs inline.
 
-    def __init__(self, workers: int) -> None:
+    `then(result)` receives each chunk's result in the calling thread (the report and
+    the progress: one writer, no lock), after the chunk committed. With `then_first`
+    false the next chunk is handed to the freed connection before `then` runs, so the
+    report of one chunk is written while both connections work; with it true (a
+    --pause between chunks) `then` runs first."""
+
+    def __init__(self, workers: int, then: Callable, *, then_first: bool = False) -> None:
         self.workers = workers
+        self.then = then
+        self.then_first = then_first
         self.executor = ThreadPoolExecutor(workers) if workers > 1 else None
         self.pending: list[Future] = []
 
@@ -22,27 +30,39 @@ class _ChunkPool:
 
     def run(self, fn: Callable, *args) -> None:
         if self.executor is None:
-            fn(*args)
+            self.then(fn(*args))
             return
+        finished = []
         if len(self.pending) >= self.workers:
             done, _not_done = wait(self.pending, return_when=FIRST_COMPLETED)
-            for future in done:
+            for future in sorted(done, key=self.pending.index):
                 self.pending.remove(future)
-                future.result()  # re-raise a worker's error here
+                finished.append(future.result())  # re-raise a worker's error here
+        if self.then_first:
+            for result in finished:
+                self.then(result)
+            finished = []
         self.pending.append(self.executor.submit(_in_own_connection, fn, *args))
+        for result in finished:
+            self.then(result)
 
     def __exit__(self, exc_type, exc, tb) -> None:
         if self.executor is None:
             return
         try:
-            for future in self.pending:
-                future.result()
+            if exc is None:
+                for future in self.pending:
+                    self.then(future.result())
+            else:
+                for future in self.pending:  # committed chunks stay; report what it can
+                    if future.exception() is None:
+                        self.then(future.result())
         finally:
             self.executor.shutdown(wait=True)
 
 
-def _in_own_connection(fn: Callable, *args) -> None:
+def _in_own_connection(fn: Callable, *args):
     try:
-        fn(*args)
+        return fn(*args)
     finally:
         connections.close_all()  # this worker thread's connection

@@ -3,7 +3,6 @@ chunk.py, CSV rows in rows.py, the connection pool in pool.py."""
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -15,7 +14,7 @@ from accounts.models import Region
 from families.chinatime import china_date
 from families.choices import InsuranceStatus
 from families.models import Person
-from families.services.batch.chunk import ChunkMixin
+from families.services.batch.chunk import ChunkMixin, Decided
 from families.services.batch.pool import _ChunkPool
 from families.services.batch.rows import RowsMixin
 from families.services.batch.sql import _batched, _temp_table
@@ -98,7 +97,6 @@ class _Run(RowsMixin, ChunkMixin):
     _months: dict[tuple[str, int], int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self._output_lock = threading.Lock()
         self.result.dry_run = self.dry_run
         self.region_codes = dict(Region.objects.values_list("pk", "code"))
         self.labels = {kind.key: kind.status_labels() for kind in (BINDING, COPAY)}
@@ -159,53 +157,85 @@ class _Run(RowsMixin, ChunkMixin):
             raise TypeError(selection)
 
     def end_linked(self, persons: models.QuerySet) -> None:
-        """Live links of `persons`, materialized once into a temporary table of ids and
-        read back in pages (the rerun after a crash finds only what is still live)."""
+        """Live links of `persons`, materialized into a temporary table of ids per kind
+        and read back in pages (the rerun after a crash finds only what is still live).
+
+        With several connections the next kind's table is filled while the first
+        chunks of this one run (the fill is a tenth of a run at 100,000 links), and the
+        last chunks shrink so that the connections finish together instead of one
+        running the last full chunk alone."""
         person_ids = persons.values("pk")
-        tables = []
+        tables: list[tuple[_Kind, str]] = []
+        total = 0
         try:
-            with connection.cursor() as cursor:
-                for kind in self.kinds:
-                    table = _temp_table(kind)
-                    tables.append((kind, table))
-                    cursor.execute(f"DROP TABLE IF EXISTS {table}")
-                    cursor.execute(f"CREATE TEMPORARY TABLE {table.split('.')[1]} "
-                                   "(id bigint PRIMARY KEY)")
-                    live = kind.model.objects.filter(status__in=list(kind.transitions))
-                    links = live.filter(**{f"{kind.first}__in": person_ids}).values("pk").union(
-                        live.filter(**{f"{kind.second}__in": person_ids}).values("pk"))
-                    sql, params = links.query.sql_with_params()
-                    cursor.execute(f"INSERT INTO {table} (id) {sql}", params)
-                total = 0
-                for _kind, table in tables:
-                    cursor.execute(f"SELECT count(*) FROM {table}")
-                    total += cursor.fetchone()[0]
-            self.set_total(total)
-            with _ChunkPool(self.workers) as pool:
-                for kind, table in tables:
-                    last = 0
+            with _ChunkPool(self.workers, self._emit_chunk, then_first=bool(self.pause)) as pool:
+                total += self._fill(self.kinds[0], person_ids, tables)
+                self.set_total(total if len(self.kinds) == 1 else None)
+                submitted = 0
+                for index, kind in enumerate(self.kinds):
+                    table = tables[index][1]
+                    last, in_table = 0, 0
                     while True:
-                        with connection.cursor() as cursor:
-                            cursor.execute(f"SELECT id FROM {table} WHERE id > %s ORDER BY id "
-                                           "LIMIT %s", [last, self.chunk_size])
-                            ids = [r[0] for r in cursor.fetchall()]
-                        if not ids:
+                        if len(tables) < len(self.kinds) and (
+                                in_table >= self.workers or last is None):
+                            total += self._fill(self.kinds[len(tables)], person_ids, tables)
+                            self.set_total(total)
+                        if last is None:
                             break
-                        pool.run(self._chunk_and_advance, kind, ids)
+                        ids = self._page(table, last, self._size(total, submitted, tables))
+                        if not ids:
+                            last = None
+                            continue
+                        pool.run(self.chunk, kind, ids)
                         last = ids[-1]
+                        in_table += 1
+                        submitted += len(ids)
         finally:
             with connection.cursor() as cursor:
                 for _kind, table in tables:
                     cursor.execute(f"DROP TABLE IF EXISTS {table}")
 
-    def _chunk_and_advance(self, kind: _Kind, ids: Sequence[int]) -> None:
-        self.chunk(kind, ids)
-        with self._output_lock:
-            self.advance(len(ids))
+    def _fill(self, kind: _Kind, person_ids: models.QuerySet,
+              tables: list[tuple[_Kind, str]]) -> int:
+        """The temporary table of the live links of `kind` of the persons; its size."""
+        table = _temp_table(kind)
+        tables.append((kind, table))
+        live = kind.model.objects.filter(status__in=list(kind.transitions))
+        links = live.filter(**{f"{kind.first}__in": person_ids}).values("pk").union(
+            live.filter(**{f"{kind.second}__in": person_ids}).values("pk"))
+        sql, params = links.query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {table}")
+            cursor.execute(f"CREATE TEMPORARY TABLE {table.split('.')[1]} "
+                           "(id bigint PRIMARY KEY)")
+            cursor.execute(f"INSERT INTO {table} (id) {sql}", params)
+            return cursor.rowcount
+
+    def _size(self, total: int, submitted: int, tables: list) -> int:
+        """The next chunk's size: `chunk_size`, or less for the last chunks (several
+        connections, every table filled) so that no connection is left with a long
+        last chunk while the others are done."""
+        if self.workers == 1 or len(tables) < len(self.kinds):
+            return self.chunk_size
+        share = -(-(total - submitted) // self.workers)  # the rest, split evenly
+        return max(min(self.chunk_size, share), self.chunk_size // 4, 1)
+
+    @staticmethod
+    def _page(table: str, last: int, size: int) -> list[int]:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT id FROM {table} WHERE id > %s ORDER BY id LIMIT %s",
+                           [last, size])
+            return [r[0] for r in cursor.fetchall()]
+
+    def _emit_chunk(self, decided: Decided) -> None:
+        """A committed chunk's report rows and progress; then the --pause."""
+        rows = self.report_rows(decided)
+        self.emit_many(rows)
+        self.advance(len(rows))
         self.rest()
 
     def end_links(self, kind: _Kind, ids: Sequence[int],
                   lines: dict[int, int] | None = None) -> None:
         for part in _batched(ids, self.chunk_size):
-            self.chunk(kind, part, lines)
+            self.emit_many(self.report_rows(self.chunk(kind, part, lines)))
             self.rest()

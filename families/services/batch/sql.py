@@ -13,17 +13,24 @@ from families.services.batch.types import _Kind
 # --- SQL helpers (PostgreSQL and SQLite) ------------------------------------------------
 
 
+def id_array(ids: Sequence[int]) -> str:
+    """PostgreSQL: `ids` as one array literal ('{1,2,3}', cast with ::bigint[]). Django's
+    psycopg cursors bind on the client, where a list of 10,000 ints is quoted element by
+    element in Python (about 25 ms per chunk and statement); one string is escaped in C."""
+    return "{" + ",".join(map(str, ids)) + "}"
+
+
 def _in(column: str, ids: Sequence[int]) -> tuple[str, list]:
     """`column` is one of `ids`: one array parameter on PostgreSQL (a list of 5,000
     placeholders costs more to build and parse than the statement's work)."""
     if connection.vendor == "postgresql":
-        return f"{column} = ANY(%s)", [list(ids)]
+        return f"{column} = ANY(%s::bigint[])", [id_array(ids)]
     return f"{column} IN ({', '.join(['%s'] * len(ids))})", list(ids)
 
 
 def _q_in(field: str, ids: Sequence[int]) -> Q:
     if connection.vendor == "postgresql":
-        return Q(**{f"{field}__in": RawSQL("SELECT unnest(%s::bigint[])", [list(ids)])})
+        return Q(**{f"{field}__in": RawSQL("SELECT unnest(%s::bigint[])", [id_array(ids)])})
     return Q(**{f"{field}__in": list(ids)})
 
 
