@@ -168,7 +168,7 @@ class AuditEventAdmin(RegionScopedAdminMixin, admin.ModelAdmin):
         kind = _model_verbose(obj.model)
         if kind:
             link = format_html('<span class="quiet-line">{}</span>{}', kind, link)
-        if obj.application_number:
+        if obj.application_number and obj.application_number not in obj.object_repr:
             link = format_html('{}<span class="quiet-line">{}</span>', link,
                                obj.application_number)
         return link

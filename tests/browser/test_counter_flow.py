@@ -59,8 +59,9 @@ document.addEventListener('securitypolicyviolation', e => {
 """
 
 
-def log_in(browser, live_server, username: str, next_url: str):
-    page = browser.new_context(locale="zh-CN").new_page()
+def log_in(browser, live_server, username: str, next_url: str, viewport: dict | None = None):
+    context = browser.new_context(locale="zh-CN", **({"viewport": viewport} if viewport else {}))
+    page = context.new_page()
     page.set_default_timeout(15_000)
     # Every page runs under the production Content-Security-Policy: collect violations.
     page.add_init_script(_CSP_LISTENER)
