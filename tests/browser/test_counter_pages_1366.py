@@ -297,6 +297,9 @@ def test_supervisor_reviews_and_every_page_fits_the_counter_screen_in_chinese(
     assert "原件与扫描件一致,同意绑定" in page.inner_text("#result_list")
     assert_fits(page, "audit log filtered")
     shoot(page, "supervisor-audit-log")
+    event = AuditEvent.objects.filter(action="application_approve").get()
+    extra |= {"audit-event": f"/admin/audit/auditevent/{event.pk}/change/",
+              "binding-history": f"/admin/families/binding/{application.binding_id}/history/"}
     _walk(page, live_server, "supervisor", extra)
     page.context.close()
     assert not CSP_VIOLATIONS, CSP_VIOLATIONS
