@@ -30,10 +30,9 @@ BINDING_WORDS = "添加至本人医保电子凭证亲情账户"
 COPAY_WORDS = "使用本人职工医保个人账户余额支付"
 
 # Latin words that are data or names of formats, never interface text: the brand suffix
-# of channel names (国家医保服务平台APP), file formats, the batch list's column names.
-ALLOWED_WORDS = {"APP", "CSV", "PDF", "UTF", "BOM", "Excel", "IP", "id_number", "id_type",
-                 "name", "holder_id_number", "holder_name", "member_id_number",
-                 "member_name"}
+# of channel names (国家医保服务平台APP), file formats, the column names of the batch
+# page's CSV files (id_number, name, status ...: any word with "_" is such a name).
+ALLOWED_WORDS = {"APP", "CSV", "PDF", "UTF", "BOM", "Excel", "IP", "name", "status"}
 # hall codes, application and proof numbers (BJ01, BJ01-20260101-0001, HK000042), the
 # extension of an uploaded file's name (户口簿.png)
 DATA_PATTERNS = re.compile(r"(?<![A-Za-z])[A-Z]{1,4}-?\d[\d-]*|\.(?:png|jpe?g|pdf)(?![A-Za-z])")
@@ -102,7 +101,8 @@ def english_words(page) -> set[str]:
     text = DATA_PATTERNS.sub(" ", page.evaluate(TEXT_JS))
     for username in usernames:  # the header prints a name-less user's login in capitals
         text = re.sub(re.escape(username), " ", text, flags=re.IGNORECASE)
-    return {w for w in re.findall(r"[A-Za-z][A-Za-z_]+", text) if w not in ALLOWED_WORDS}
+    return {w for w in re.findall(r"[A-Za-z][A-Za-z_]+", text)
+            if w not in ALLOWED_WORDS and "_" not in w}
 
 
 def wait_for_focus(page, element_id: str) -> None:
