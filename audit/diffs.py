@@ -134,11 +134,26 @@ def _want_labels(model, raw, labels: _Labels) -> None:
             labels.want(field.related_model, new)
 
 
-def history_changes(current, previous=None) -> list[dict]:
-    """Masked field-level changes of a history row against the previous row."""
+def _labels_at_hand(model, raw, labels: _Labels, instance) -> None:
+    """Labels of new foreign-key values whose rows the saved instance already holds (the
+    service set them: binding.holder, .applied_by ...): no query for those."""
+    for name, _old, new in raw:
+        field = model._meta.get_field(name)
+        if (field.many_to_one and new is not None and field.is_cached(instance)
+                and getattr(instance, field.attname) == new):
+            related = field.get_cached_value(instance)
+            if related is not None:
+                labels.found[(field.related_model, new)] = str(related)
+
+
+def history_changes(current, previous=None, instance=None) -> list[dict]:
+    """Masked field-level changes of a history row against the previous row; `instance`
+    (the saved row, when at hand) lends the related rows it holds for the labels."""
     model = current.instance_type
     raw = _raw_changes(current, previous)
     labels = _Labels()
+    if instance is not None:
+        _labels_at_hand(model, raw, labels, instance)
     _want_labels(model, raw, labels)
     labels.resolve()
     return _format_changes(model, raw, labels)

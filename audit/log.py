@@ -130,25 +130,34 @@ def _event_for_history_row(row, previous, subject: dict, action: str | None, lab
     )
 
 
-def record_history_event(sender, history_instance, instance=None, **kwargs) -> AuditEvent:
-    """post_create_historical_record receiver: the event of one history row."""
+def record_history_event(sender, history_instance, instance=None, **kwargs) -> None:
+    """post_create_historical_record receiver: the event of one history row. A creation
+    or change is written by one INSERT ... SELECT from the history row (what it concerns,
+    the actor's name and hall come with it); the labels of its foreign keys come from the
+    related rows the instance already holds (audit.diffs.history_changes)."""
     row = history_instance
     model = row.instance_type
+    previous = None if row.history_type == "+" else previous_history_row(row)
+    action = getattr(instance, "_audit_action", None) if instance is not None else None
+    changes = history_changes(row, previous, instance=instance)
+    target = instance if instance is not None else row.instance
+    using = kwargs.get("using") or router.db_for_write(AuditEvent)
+    if row.history_type != "-":
+        insert_events_from_history(
+            type(row)._default_manager.using(using).filter(history_id=row.history_id),
+            action=action, changes=changes, object_repr=_truncate(str(target)))
+        return
     subject = _subject_values(
         type(row)._default_manager.filter(history_id=row.history_id), "history_id",
         subject_for(model),
     ).get(row.history_id, {})
-    previous = None if row.history_type == "+" else previous_history_row(row)
-    action = getattr(instance, "_audit_action", None) if instance is not None else None
-    event = _event_for_history_row(row, previous, subject, action, history_changes(row, previous))
+    event = _event_for_history_row(row, previous, subject, action, changes)
     user = row.history_user if row.history_user_id else None
     if user is not None:
         event.actor_username = user.get_username()
         event.hall_id = user.hall_id
-    target = instance if instance is not None else row.instance
     event.object_repr = _truncate(str(target))
-    event.save(using=kwargs.get("using") or router.db_for_write(AuditEvent))
-    return event
+    event.save(using=using)
 
 
 def record_events_for_history(
@@ -209,12 +218,14 @@ def insert_events_from_history(
     *,
     action: str | None = None,
     changes: Sequence[dict] | None = None,
+    object_repr: str | None = None,
 ) -> int:
     """Set-based path for batch jobs: one `INSERT INTO accounts_auditevent (...) SELECT
     ... FROM <history table>` for the history rows of `history_queryset` (e.g.
     `HistoricalBinding.objects.filter(history_id__gt=last_id)`), in the caller's
     transaction. `action` defaults to created/changed/deleted from the history type;
-    `changes` is one summary stored on every event. Returns the number of rows."""
+    `changes` is one summary stored on every event, `object_repr` one text (by default
+    "<verbose name> #<id>"). Returns the number of rows."""
     history_model = history_queryset.model
     model = history_model.instance_type
     pk_name = model._meta.pk.attname
@@ -247,7 +258,8 @@ def insert_events_from_history(
         "action": action_expr,
         "model": Value(_label_of(model), output_field=text),
         "object_id": Cast(F(pk_name), text),
-        "object_repr": models.functions.Concat(
+        "object_repr": Value(object_repr, output_field=text) if object_repr is not None
+        else models.functions.Concat(
             Value(f"{model._meta.verbose_name} #", output_field=text), Cast(F(pk_name), text),
             output_field=text,
         ),

@@ -9,7 +9,7 @@ import re
 import time
 from datetime import timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import connection
 from django.http.request import RawPostDataException
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,7 +18,7 @@ from rest_framework.authentication import BaseAuthentication
 
 from channel_api import signing
 from channel_api.errors import ChannelError
-from channel_api.models import ChannelClient, RateCounter, UsedNonce
+from channel_api.models import ChannelClient, ChannelKey, RateCounter, UsedNonce
 
 NONCE_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 TIMESTAMP_RE = re.compile(r"^[0-9]{1,12}$")
@@ -47,6 +47,17 @@ def prune_channel_rows(now=None) -> dict[str, int]:
     return {"nonces": nonces, "rate_counters": counters}
 
 
+def _client_and_keys(code: str) -> tuple[ChannelClient | None, list[ChannelKey]]:
+    """The channel (with its service account) and its active public keys, in one query
+    (the keys bring their channel); a second one only for a channel without active keys."""
+    keys = list(ChannelKey.objects.select_related("client__service_account")
+                .filter(client__code=code, active=True).order_by("pk"))
+    if keys:
+        return keys[0].client, keys
+    client = ChannelClient.objects.select_related("service_account").filter(code=code).first()
+    return client, []
+
+
 def request_body(request) -> bytes:
     try:
         return request._request.body
@@ -70,8 +81,7 @@ class SignatureAuthentication(BaseAuthentication):
                 "请求须带签名头 X-Channel-Id、X-Timestamp、X-Nonce、X-Signature。"))
         if not CHANNEL_RE.match(channel):
             raise _unauthorized("unknown_channel", _("渠道未注册。"))
-        client = (ChannelClient.objects.select_related("service_account")
-                  .filter(code=channel).first())
+        client, keys = _client_and_keys(channel)
         if client is None:
             raise _unauthorized("unknown_channel", _("渠道未注册。"))
         if not TIMESTAMP_RE.match(timestamp) or abs(time.time() - int(timestamp)) > (
@@ -84,7 +94,7 @@ class SignatureAuthentication(BaseAuthentication):
         body = request_body(request)
         message = signing.message_to_sign(request.method, request._request.get_full_path(),
                                           timestamp, nonce, body)
-        if not self._verified(client, signature, message):
+        if not self._verified(keys, signature, message):
             raise _unauthorized("signature_invalid", _("签名验证失败。"))
         if not client.enabled or not client.service_account.is_active:
             raise ChannelError(status.HTTP_403_FORBIDDEN, "channel_disabled",
@@ -94,11 +104,11 @@ class SignatureAuthentication(BaseAuthentication):
         return client.service_account, client
 
     @staticmethod
-    def _verified(client: ChannelClient, signature: bytes, message: bytes) -> bool:
-        for key_id, pem, algorithm in client.keys.filter(active=True).values_list(
-                "pk", "public_key_pem", "algorithm"):
+    def _verified(keys: list[ChannelKey], signature: bytes, message: bytes) -> bool:
+        for channel_key in keys:
+            algorithm = channel_key.algorithm
             try:
-                key = _public_key(key_id, pem, algorithm)
+                key = _public_key(channel_key.pk, channel_key.public_key_pem, algorithm)
             except signing.InvalidPublicKey:
                 continue
             if signing.verify(key, algorithm, signature, message):
@@ -107,11 +117,16 @@ class SignatureAuthentication(BaseAuthentication):
 
     @staticmethod
     def _use_nonce(client: ChannelClient, nonce: str) -> None:
-        try:
-            with transaction.atomic():
-                UsedNonce.objects.create(client=client, nonce=nonce)
-        except IntegrityError as exc:
-            raise _unauthorized("nonce_replayed", _("该随机串已使用过(重放请求)。")) from exc
+        """INSERT ... ON CONFLICT DO NOTHING RETURNING id: no row back means the nonce
+        was used before (or is being used by a concurrent request that commits first)."""
+        table = connection.ops.quote_name(UsedNonce._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (client_id, nonce, seen_at) VALUES (%s, %s, %s) "  # noqa: S608
+                "ON CONFLICT (client_id, nonce) DO NOTHING RETURNING id",
+                [client.pk, nonce, connection.ops.adapt_datetimefield_value(timezone.now())])
+            if cursor.fetchone() is None:
+                raise _unauthorized("nonce_replayed", _("该随机串已使用过(重放请求)。"))
         if random.random() < PRUNE_PROBABILITY:  # noqa: S311 - not security relevant
             prune_channel_rows()
 

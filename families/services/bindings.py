@@ -19,8 +19,7 @@ from families.models import Binding, KinshipProof, Person
 from families.rules import OFFLINE_CONSENT, BindingFacts, Check, binding_checks
 from families.services import links
 from families.services.evidence import ChannelEvidence
-from families.services.identity import PersonRef, identity_check, resolve_person
-from families.services.locking import lock_persons
+from families.services.identity import PersonRef, identity_checks, resolve_and_lock
 
 REVIEW_PERMISSION = "families.review_counterapplication"
 HOLDER = gettext_noop("绑定人")
@@ -36,28 +35,30 @@ def _facts(
     one in force on `policy_at`'s day (approval: now), by default `at`'s."""
     day = china_date(at)
     policy_day = china_date(policy_at) if policy_at is not None else day
+    regions = [holder.insured_region, member.insured_region]
+    if member.birth_region_id:
+        regions.append(member.birth_region)
+    policies = selectors.policies_in_force(regions, policy_day)
     return BindingFacts(
         holder=selectors.party_facts(holder),
         member=selectors.party_facts(member),
         relationship=relationship,
         consent_method=consent_method,
         today=day,
-        holder_policy=selectors.binding_policy(
-            selectors.policy_in_force(holder.insured_region, policy_day)
-        ),
-        member_policy=_member_policy(member, policy_day),
+        holder_policy=selectors.binding_policy(policies[holder.insured_region_id]),
+        member_policy=_member_policy(member, policies),
         proof=selectors.proof_facts(proof),
         commitment_signed=commitment_signed,
         **selectors.binding_counts(holder, member, at, exclude_id=exclude_id),
     )
 
 
-def _member_policy(member: Person, day: datetime.date):
+def _member_policy(member: Person, policies: dict):
     """Limits protecting the member follow his insured region; the birth-registry
     exemption follows the region where his birth was registered."""
-    policy = selectors.binding_policy(selectors.policy_in_force(member.insured_region, day))
+    policy = selectors.binding_policy(policies[member.insured_region_id])
     if member.birth_region_id and member.birth_region_id != member.insured_region_id:
-        birth = selectors.binding_policy(selectors.policy_in_force(member.birth_region, day))
+        birth = selectors.binding_policy(policies[member.birth_region_id])
         policy = replace(
             policy,
             birth_exemption_enabled=birth.birth_exemption_enabled,
@@ -74,8 +75,8 @@ def binding_eligibility(
 ) -> list[Check]:
     """The eligibility pre-check: every rule with passed/failed and its figures, exactly
     the checks `binding_apply` enforces (without taking locks)."""
-    holder_check, holder_person = identity_check(holder, _(HOLDER))
-    member_check, member_person = identity_check(member, _(MEMBER))
+    (holder_check, holder_person), (member_check, member_person) = identity_checks(
+        (holder, _(HOLDER)), (member, _(MEMBER)))
     checks = [holder_check, member_check]
     if not (holder_check.passed and member_check.passed):
         return checks  # nothing more is shown about persons not positively identified
@@ -110,10 +111,7 @@ def binding_apply(
     Pending applications hold their slot in every limit."""
     applied_at = applied_at or timezone.now()
     with transaction.atomic():
-        holder_person = resolve_person(holder, _(HOLDER))
-        member_person = resolve_person(member, _(MEMBER))
-        locked = lock_persons(holder_person, member_person)
-        holder_person, member_person = locked[holder_person.pk], locked[member_person.pk]
+        holder_person, member_person = resolve_and_lock((holder, _(HOLDER)), (member, _(MEMBER)))
         raise_failure(binding_checks(_facts(
             holder=holder_person, member=member_person, relationship=relationship,
             consent_method=consent_method, proof=proof, commitment_signed=commitment_signed,

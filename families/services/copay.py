@@ -22,8 +22,7 @@ from families.rules import OFFLINE_CONSENT, Check
 from families.services import links
 from families.services.bindings import require_reviewer
 from families.services.evidence import ChannelEvidence
-from families.services.identity import PersonRef, identity_check, resolve_person
-from families.services.locking import lock_persons
+from families.services.identity import PersonRef, identity_checks, resolve_and_lock
 from families.settlement_facts import settlement_facts
 
 AUTHORIZER = gettext_noop("授权人")
@@ -34,6 +33,8 @@ def _facts(*, authorizer: Person, beneficiary: Person, relationship: str, consen
            reserve: Decimal, proof: KinshipProof | None, commitment_signed: bool,
            at: datetime.datetime, exclude_id: int | None = None) -> CoPayFacts:
     day = china_date(at)
+    policies = selectors.policies_in_force(
+        [authorizer.insured_region, beneficiary.insured_region], day)
     live = selectors.live_copays(authorizer=authorizer)
     pair = selectors.live_copays(authorizer=authorizer, beneficiary=beneficiary)
     if exclude_id is not None:
@@ -43,10 +44,8 @@ def _facts(*, authorizer: Person, beneficiary: Person, relationship: str, consen
         beneficiary=selectors.party_facts(beneficiary),
         relationship=relationship,
         consent_method=consent_method,
-        authorizer_policy=selectors.copay_policy(
-            selectors.policy_in_force(authorizer.insured_region, day)),
-        beneficiary_policy=selectors.copay_policy(
-            selectors.policy_in_force(beneficiary.insured_region, day)),
+        authorizer_policy=selectors.copay_policy(policies[authorizer.insured_region_id]),
+        beneficiary_policy=selectors.copay_policy(policies[beneficiary.insured_region_id]),
         live_count=live.count(),
         pair_live_exists=pair.exists(),
         authorizer_balance=selectors.personal_account_balance(authorizer),
@@ -62,8 +61,8 @@ def copay_eligibility(
     commitment_signed: bool = False, at: datetime.datetime | None = None,
 ) -> list[Check]:
     """Every co-pay rule with figures: the counter pre-check, enforced by copay_apply."""
-    a_check, a_person = identity_check(authorizer, _(AUTHORIZER))
-    b_check, b_person = identity_check(beneficiary, _(BENEFICIARY))
+    (a_check, a_person), (b_check, b_person) = identity_checks(
+        (authorizer, _(AUTHORIZER)), (beneficiary, _(BENEFICIARY)))
     checks = [a_check, b_check]
     if not (a_check.passed and b_check.passed):
         return checks
@@ -87,10 +86,7 @@ def copay_apply(
     if abs(reserve) <= MAX_RESERVE:  # a larger one is refused by the invalid_reserve check
         reserve = reserve.quantize(Decimal("0.01"))
     with transaction.atomic():
-        a = resolve_person(authorizer, _(AUTHORIZER))
-        b = resolve_person(beneficiary, _(BENEFICIARY))
-        locked = lock_persons(a, b)
-        a, b = locked[a.pk], locked[b.pk]
+        a, b = resolve_and_lock((authorizer, _(AUTHORIZER)), (beneficiary, _(BENEFICIARY)))
         raise_failure(copay_checks(_facts(
             authorizer=a, beneficiary=b, relationship=relationship,
             consent_method=consent_method, reserve=reserve, proof=proof,
