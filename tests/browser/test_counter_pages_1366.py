@@ -14,7 +14,9 @@ import pytest
 
 from accounts.models import User
 from audit.models import AuditEvent
+from audit.services import save_audited
 from families.models import CounterApplication
+from families.services.counter import application_approve
 from tests import factories as f
 from tests.browser import test_counter_flow as counter_flow
 from tests.browser.test_counter_flow import CSP_VIOLATIONS, log_in
@@ -211,6 +213,12 @@ def _world():
     from settlements.services import allocation_post
 
     clerk, supervisor = f.clerk("clerk1"), f.supervisor("supervisor1")
+    for user, (last, first) in ((clerk, ("王", "小明")), (supervisor, ("张", "审核"))):
+        user.last_name, user.first_name = last, first
+        save_audited(user, actor=None, reason="姓名", action="changed")
+    hall = clerk.hall
+    hall.name = "北京市东城区医疗保障事务中心经办大厅"
+    save_audited(hall, actor=None, reason="全称", action="changed")
     f.policy()
     holder = f.person("欧阳建国", birth=datetime.date(1975, 3, 8))
     member = f.person("欧阳秀珍", birth=datetime.date(1943, 9, 1), sex="F")
@@ -222,6 +230,10 @@ def _world():
     allocation_post(actor=supervisor, person=parent, period="202611",
                     amount=Decimal("800.00"), reason="划入")
     f.active_copay(parent, child, reserve="100")
+    decided = f.counter_application(f.person("慕容复"), f.person("慕容博"), actor=clerk,
+                                    relationship="child")
+    application_approve(actor=f.supervisor("supervisor2"), application=decided,
+                        reason="材料齐全")
     return application
 
 
@@ -297,7 +309,8 @@ def test_supervisor_reviews_and_every_page_fits_the_counter_screen_in_chinese(
     assert "原件与扫描件一致,同意绑定" in page.inner_text("#result_list")
     assert_fits(page, "audit log filtered")
     shoot(page, "supervisor-audit-log")
-    event = AuditEvent.objects.filter(action="application_approve").get()
+    event = AuditEvent.objects.get(action="application_approve",
+                                   reason="原件与扫描件一致,同意绑定")
     extra |= {"audit-event": f"/admin/audit/auditevent/{event.pk}/change/",
               "binding-history": f"/admin/families/binding/{application.binding_id}/history/"}
     _walk(page, live_server, "supervisor", extra)
