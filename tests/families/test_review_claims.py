@@ -165,3 +165,26 @@ def test_claims_and_take_overs_are_in_the_audit_log_with_their_own_actions(app, 
     assert actions[-3:] == ["application_claim", "application_claim_takeover",
                             "application_release"]
     assert FamiliesAuditAction("application_claim_takeover").label == "接手超时审核"
+
+
+def test_the_audit_log_names_claim_actions_in_chinese_in_its_filter_and_detail(
+        client, app, first, second):
+    """操作 filter and the event page show 领取审核 / 接手超时审核 / 释放审核, never the codes."""
+    from audit.models import AuditEvent
+
+    application_claim(actor=first, application=app)
+    age_claim(app, 31)
+    application_claim(actor=second, application=app)
+    application_release(actor=second, application=app)
+    client.force_login(first)
+    listing = client.get("/admin/audit/auditevent/").content.decode()
+    labels = {"application_claim": "领取审核", "application_claim_takeover": "接手超时审核",
+              "application_release": "释放审核"}
+    for code, label in labels.items():  # the 操作 filter's choices
+        assert f'href="?action={code}"' in listing and f"{label}</a>" in listing
+    for code, label in labels.items():
+        filtered = client.get("/admin/audit/auditevent/", {"action": code}).content.decode()
+        assert label in filtered
+        event = AuditEvent.objects.filter(application_number=app.number, action=code).get()
+        detail = client.get(f"/admin/audit/auditevent/{event.pk}/change/").content.decode()
+        assert f"{label} <code>{code}</code>" in detail  # the label, the code beside it
