@@ -10,7 +10,7 @@ from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
 
 from accounts.excel import excel_text
-from accounts.models import Region
+from accounts.models import Region, ServiceHall
 from accounts.scoping import sees_all_regions
 from families.chinatime import china_date
 from families.dashboard import Dashboard, build_dashboard
@@ -19,7 +19,9 @@ from families.views.common import render_admin, require_perm
 VIEW_DASHBOARD = "families.view_dashboard"
 
 
-def _region(request) -> tuple[Region, list[Region]]:
+def _region(request) -> tuple[Region, list[Region], list[ServiceHall]]:
+    """The region shown, the regions to choose from (system administrators) and the
+    region's halls. A supervisor's halls and region come in one query from his hall id."""
     if sees_all_regions(request.user):
         regions = list(Region.objects.order_by("code"))
         chosen = next((r for r in regions if r.code == request.GET.get("region")), None)
@@ -27,11 +29,12 @@ def _region(request) -> tuple[Region, list[Region]]:
             chosen = regions[0]
         if chosen is None:
             raise Http404
-        return chosen, regions
-    hall = request.user.hall
-    if hall is None:
+        return chosen, regions, list(ServiceHall.objects.filter(region=chosen).order_by("code"))
+    if request.user.hall_id is None:
         raise Http404
-    return hall.region, []
+    halls = list(ServiceHall.objects.filter(region__halls=request.user.hall_id)
+                 .select_related("region").order_by("code"))
+    return halls[0].region, [], halls
 
 
 def tables(board: Dashboard) -> dict[str, dict]:
@@ -97,8 +100,8 @@ def _csv(name: str, table: dict, region: Region) -> HttpResponse:
 
 @require_perm(VIEW_DASHBOARD)
 def dashboard(request):
-    region, regions = _region(request)
-    board = build_dashboard(region_id=region.pk, today=china_date())
+    region, regions, halls = _region(request)
+    board = build_dashboard(region_id=region.pk, today=china_date(), halls=halls)
     data = tables(board)
     export = request.GET.get("export")
     if export:
