@@ -2,6 +2,7 @@
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/admin_pages.py
     make bench-admin [PERSONS=1000000]
+    .venv/bin/python bench/admin_pages.py --explain "supervisor dashboard"   # query plans
 
 PostgreSQL only. DATABASE_URL names the server (its database is never touched). The
 benchmark keeps two databases of its own, ``<--db>_small`` (``--small`` persons, 1,000)
@@ -134,7 +135,7 @@ def measure_interleaved(server: str, names: dict, requests: int, warmup: int,
 # --- child: one database, in-process requests ------------------------------------------------
 
 
-def _child(requests: int, warmup: int) -> None:
+def _child(requests: int, warmup: int, explain: str | None = None) -> None:
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
@@ -151,6 +152,9 @@ def _child(requests: int, warmup: int) -> None:
         client = Client()
         client.force_login(user)
         clients[role] = client
+    if explain:
+        _explain(clients, [p for p in _pages(targets) if p[0] == explain])
+        return
     results = []
     for label, role, path, params in _pages(targets):
         client = clients[role]
@@ -182,6 +186,26 @@ def _child(requests: int, warmup: int) -> None:
         results.append({"page": label, "median": statistics.median(times), "worst": max(times),
                         "times": times, "queries": len(ctx.captured_queries), "note": extra})
     print(json.dumps({"results": results, "persons": targets["persons"]}))
+
+
+def _explain(clients: dict, pages: list) -> None:
+    """EXPLAIN (ANALYZE, BUFFERS) of every SELECT the page runs (after one warm-up)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    if not pages:
+        raise SystemExit("--explain: no such page (see the table's first column)")
+    label, role, path, params = pages[0]
+    clients[role].get(path, params)
+    with CaptureQueriesContext(connection) as ctx:
+        clients[role].get(path, params)
+    with connection.cursor() as cursor:
+        for number, query in enumerate(ctx.captured_queries, 1):
+            sql = query["sql"]
+            print(f"\n-- {label} #{number}: {sql[:150]}")
+            if sql.lstrip("(").startswith("SELECT"):
+                cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) {sql}")
+                print("\n".join(f"   {line}" for (line,) in cursor.fetchall()))
 
 
 def _targets() -> dict:
@@ -325,10 +349,13 @@ def main() -> int:
     parser.add_argument("--rebuild", action="store_true", help="regenerate both datasets")
     parser.add_argument("--build-only", action="store_true")
     parser.add_argument("--json", type=Path, help="write the raw results here")
+    parser.add_argument("--explain", metavar="PAGE",
+                        help="print EXPLAIN ANALYZE of each query of PAGE (e.g. 'supervisor "
+                             "dashboard') on the large dataset instead of timing")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        _child(args.requests, args.warmup)
+        _child(args.requests, args.warmup, args.explain)
         return 0
     server = os.environ.get("DATABASE_URL", "")
     if not server.startswith("postgres"):
@@ -341,6 +368,10 @@ def main() -> int:
         ensure_dataset(server, names[key], sizes[key], args.links_per_person,
                        args.copay_per_person, args.rebuild)
     if args.build_only:
+        return 0
+    if args.explain:
+        subprocess.run([sys.executable, __file__, "--child", "--explain", args.explain],
+                       env=_env(_url_for(server, names["large"])), cwd=ROOT, check=True)
         return 0
     results = measure_interleaved(server, names, args.requests, args.warmup, args.rounds)
     print(table(results["small"], results["large"]))

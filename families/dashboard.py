@@ -185,19 +185,20 @@ def build_dashboard(*, region_id: int, today: datetime.date,
     fallback = calendar.falls_back(start, today)
     versions = list(RegionPolicy.objects.filter(region_id=region_id)
                     .order_by("-effective_from"))
-    policies: dict[datetime.date, int] = {}
+    by_day: dict[datetime.date, tuple[str, bool]] = {}  # submission day → (age bucket, overdue)
     for row, day, n in pending:
-        age = working_days_between(day, today, calendar)
-        if day not in policies:
-            policies[day] = next((p for p in versions if p.effective_from <= day),
-                                 RegionPolicy()).review_working_days
+        if day not in by_day:
+            policy = next((p for p in versions if p.effective_from <= day), RegionPolicy())
+            age = working_days_between(day, today, calendar)
+            by_day[day] = (
+                next(lbl for low, high, lbl in AGE_BUCKETS
+                     if age >= low and (high is None or age <= high)),
+                add_working_days(day, policy.review_working_days, calendar) < today)
+            fallback = fallback or calendar.falls_back(day, today)
+        label, overdue = by_day[day]
         row.pending += n
-        if add_working_days(day, policies[day], calendar) < today:
-            row.overdue += n
-        label = next(lbl for low, high, lbl in AGE_BUCKETS
-                     if age >= low and (high is None or age <= high))
+        row.overdue += n if overdue else 0
         ages[label] += n
-        fallback = fallback or calendar.falls_back(day, today)
 
     jobs = list(BatchJob.objects.filter(region_id=region_id, created_at__gte=since)
                 .order_by("-created_at")[:20])
