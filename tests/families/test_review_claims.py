@@ -181,10 +181,11 @@ def test_the_audit_log_names_claim_actions_in_chinese_in_its_filter_and_detail(
     labels = {"application_claim": "领取审核", "application_claim_takeover": "接手超时审核",
               "application_release": "释放审核"}
     for code, label in labels.items():  # the 操作 filter's choices
-        assert f'href="?action={code}"' in listing and f"{label}</a>" in listing
+        assert f'<option value="{code}">{label}</option>' in listing
     for code, label in labels.items():
         filtered = client.get("/admin/audit/auditevent/", {"action": code}).content.decode()
-        assert label in filtered
+        assert filtered.count('field-action_display">') == 1  # the one event, by label
+        assert f'field-action_display">{label}<' in filtered
         event = AuditEvent.objects.filter(application_number=app.number, action=code).get()
         detail = client.get(f"/admin/audit/auditevent/{event.pk}/change/").content.decode()
-        assert f"{label} <code>{code}</code>" in detail  # the label, the code beside it
+        assert label in detail
