@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import statistics
 import sys
 import tempfile
 import time
@@ -109,7 +110,8 @@ def main() -> None:
             batch_rate = links / batch["seconds"]
             print(f"[{round_}] batch_unbind --workers {args.workers}: {batch['seconds']:.2f} s in "
                   f"the command ({batch['wall']:.2f} s wall with start-up), {batch_rate:,.0f} "
-                  f"links/s, peak RSS {batch['rss_mb']} MB, checkpoints {batch_checkpoints}")
+                  f"links/s, peak RSS {batch['rss_mb']} MB, checkpoints {batch_checkpoints}, "
+                  f"client CPU {batch['cpu']:.1f} s (start-up included)")
             print(f"  {batch['summary']}")
             print(f"  {verify(target_url, links, sizes['untouched'])}")
             recreate(server, target, template)
@@ -132,7 +134,7 @@ def main() -> None:
         if len(ratios) > 1:
             print(f"batch_unbind / floor over {len(ratios)} rounds: "
                   + ", ".join(f"{r:.2f}" for r in ratios)
-                  + f" (median {sorted(ratios)[len(ratios) // 2]:.2f})")
+                  + f" (median {statistics.median(ratios):.2f})")
         if not args.skip_bulk:
             recreate(server, target, template)
             bulk = run_bulk(target_url, args.chunk_size)
