@@ -111,10 +111,7 @@ def test_audit_log_filtered_by_id_number_runs_few_queries_whatever_the_rows(clie
         f.binding(holder, f.person(f"李{k}"), status="unbound")
     assert _rows(client, url, {"id_number": holder.id_number}) >= 9
     many = _queries(client, url, {"id_number": holder.id_number})
-    # One more than the other pages on PostgreSQL: the persons with that ID number (the
-    # filter's own lookup) besides the plan estimate, and the registered channels (the
-    # 渠道(接口) filter's choices).
-    assert many == few <= MAX_QUERIES + 1
+    assert many == few <= MAX_QUERIES
 
 
 def test_audit_csv_export_runs_the_same_queries_for_5_and_60_rows(client):
