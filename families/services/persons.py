@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from accounts.errors import RuleViolation, require_reason
 from accounts.models import Region
-from audit.services import save_audited
+from audit.services import bulk_create_audited, save_audited
 from families.choices import (
     ApplicationStatus,
     IdType,
@@ -165,6 +165,17 @@ def upsert_outcome(person: Person | None, data: PersonData, regions: dict[str, R
     if data.death_date is not None and person.death_date is None:
         return "death_recorded"
     return "updated"
+
+
+def persons_create(*, actor, rows: list[PersonData], reason: str,
+                   regions: dict[str, Region]) -> list[Person]:
+    """Create the persons of registry rows that `upsert_outcome` found new (no person with
+    that ID yet), all at once: rows, history and audit events as `person_upsert` writes
+    them for one, without a statement per row. Call it in the feed's transaction; a
+    person created meanwhile by another session fails the chunk on the unique index."""
+    return bulk_create_audited(
+        [Person(id_type=d.id_type, id_number=d.id_number, **person_values(d, regions))
+         for d in rows], actor=actor, reason=reason, action="person_import")
 
 
 def person_upsert(*, actor, data: PersonData, reason: str, regions: dict[str, Region]) -> str:

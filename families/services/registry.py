@@ -24,6 +24,7 @@ from families.models import Person
 from families.services.persons import (
     PersonData,
     person_upsert,
+    persons_create,
     upsert_outcome,
     validate_person_row,
 )
@@ -157,7 +158,8 @@ def _chunk(chunk, *, actor, reason, regions, codes, dry_run, region, seen) -> li
             checked.append((line, exc))
     keys = [(d.id_type, d.id_number) for _l, d in checked if isinstance(d, PersonData)]
     existing = _existing(keys)
-    out = []
+    out: list[ImportRow] = []
+    new: list[PersonData] = []
     for line, data in checked:
         if isinstance(data, RuleViolation):
             number = dict(chunk).get(line, {}).get("id_number") or ""
@@ -178,9 +180,12 @@ def _chunk(chunk, *, actor, reason, regions, codes, dry_run, region, seen) -> li
                 % {"region": region.name}))
             continue
         outcome = upsert_outcome(person, data, regions)
-        if not dry_run and outcome != ImportOutcome.UNCHANGED:
+        if not dry_run and outcome == ImportOutcome.CREATED:
+            new.append(data)  # inserted together below: no links, nothing to end
+        elif not dry_run and outcome != ImportOutcome.UNCHANGED:
             outcome = person_upsert(actor=actor, data=data, reason=reason, regions=regions)
         out.append(ImportRow(line, outcome, masked))
+    persons_create(actor=actor, rows=new, reason=reason, regions=regions)
     return out
 
 

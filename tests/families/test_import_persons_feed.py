@@ -7,6 +7,7 @@ import datetime
 import pytest
 from django.core.management import CommandError, call_command
 
+from audit.models import AuditEvent
 from families.idnumbers import make_resident_id
 from families.models import Binding, Person
 from tests import factories as f
@@ -86,3 +87,21 @@ def test_rerun_after_an_interruption_changes_nothing_twice(tmp_path, operator):
     outcomes = [r["结果代码"] for r in report(tmp_path / "r.csv")]
     assert outcomes == ["created"] * 3 + ["unchanged"] * 4
     assert all(p.history.count() == 1 for p in Person.objects.all())
+
+
+def test_persons_new_to_the_registry_are_audited_like_a_single_save(tmp_path, operator):
+    """The feed inserts a chunk's new persons together (audit.services.bulk_create_audited):
+    each still has its "+" history row with the operator and the reason, and one
+    person_import audit event about that person, as save_audited writes for one."""
+    run(write(tmp_path, f"{number(1)},张三,employee,110100,normal,\n"
+                        f"{number(2, sex='F')},李四,employee,110100,normal,\n"))
+    for person in Person.objects.all():
+        record = person.history.get()
+        assert (record.history_type, record.history_user, record.history_change_reason) == (
+            "+", operator, "参保登记导入:persons.csv")
+        event = AuditEvent.objects.get(model="families.person", object_id=str(person.pk))
+        assert (event.action, event.actor, event.person_id) == ("person_import", operator,
+                                                                 person.pk)
+        assert event.reason == "参保登记导入:persons.csv"
+        assert event.region_id == person.insured_region_id
+        assert event.history_id == record.history_id
