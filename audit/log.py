@@ -143,9 +143,8 @@ def record_history_event(sender, history_instance, instance=None, **kwargs) -> N
     target = instance if instance is not None else row.instance
     using = kwargs.get("using") or router.db_for_write(AuditEvent)
     if row.history_type != "-":
-        insert_events_from_history(
-            type(row)._default_manager.using(using).filter(history_id=row.history_id),
-            action=action, changes=changes, object_repr=_truncate(str(target)))
+        _insert_event_of_row(type(row), row.history_id, using=using, action=action,
+                             changes=changes, object_repr=_truncate(str(target)))
         return
     subject = _subject_values(
         type(row)._default_manager.filter(history_id=row.history_id), "history_id",
@@ -226,11 +225,61 @@ def insert_events_from_history(
     transaction. `action` defaults to created/changed/deleted from the history type;
     `changes` is one summary stored on every event, `object_repr` one text (by default
     "<verbose name> #<id>"). Returns the number of rows."""
+    sql, params = _insert_select(history_queryset, action, changes, object_repr)
+    with connections[history_queryset.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+# The statement of one history row (the signal's path, once per audited save) differs
+# from the last one of the same model only in its parameters: built once per process
+# with marker values and then filled in (building it costs ten times running it).
+_ONE_ROW: dict[tuple, tuple[str, list, dict[str, int]] | None] = {}
+_MARKERS = {"history_id": 2_147_418_113, "action": "\x00audit-action",  # ids: in int range
+            "changes": '[{"\x00audit-changes": 1}]', "object_repr": "\x00audit-repr"}
+
+
+def _insert_event_of_row(history_model, history_id: int, *, using: str, action: str | None,
+                         changes: Sequence[dict], object_repr: str) -> None:
+    key = (history_model, using, action is None)
+    if key not in _ONE_ROW:
+        sql, params = _insert_select(
+            history_model._default_manager.using(using).filter(
+                history_id=_MARKERS["history_id"]),
+            None if action is None else _MARKERS["action"], _MARKERS["changes"],
+            _MARKERS["object_repr"])
+        slots = {name: [i for i, p in enumerate(params) if p == marker]
+                 for name, marker in _MARKERS.items()}
+        complete = all(len(found) == 1 for name, found in slots.items()
+                       if name != "action" or action is not None)
+        _ONE_ROW[key] = (sql, params, {n: f[0] for n, f in slots.items() if f}) \
+            if complete else None
+    cached = _ONE_ROW[key]
+    if cached is None:  # a statement whose parameters cannot be told apart: build each time
+        insert_events_from_history(
+            history_model._default_manager.using(using).filter(history_id=history_id),
+            action=action, changes=changes, object_repr=object_repr)
+        return
+    sql, template, slots = cached
+    params = list(template)
+    values = {"history_id": history_id, "action": action,
+              "changes": json.dumps(list(changes or []), ensure_ascii=False),
+              "object_repr": object_repr}
+    for name, index in slots.items():
+        params[index] = values[name]
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def _insert_select(history_queryset: models.QuerySet, action: str | None,
+                   changes: Sequence[dict] | str | None, object_repr: str | None
+                   ) -> tuple[str, list]:
+    """The INSERT INTO accounts_auditevent ... SELECT of insert_events_from_history
+    (`changes` as a list or as its JSON text)."""
     history_model = history_queryset.model
     model = history_model.instance_type
     pk_name = model._meta.pk.attname
-    db = history_queryset.db
-    connection = connections[db]
+    connection = connections[history_queryset.db]
     text = models.CharField()
     if action is None:
         action_expr = models.Case(
@@ -240,7 +289,8 @@ def insert_events_from_history(
         )
     else:
         action_expr = Value(str(action), output_field=text)
-    changes_json = json.dumps(list(changes or []), ensure_ascii=False)
+    changes_json = changes if isinstance(changes, str) else json.dumps(
+        list(changes or []), ensure_ascii=False)
     if connection.vendor == "postgresql":
         changes_expr = Cast(Value(changes_json), models.JSONField())
         details_expr = Cast(Value("{}"), models.JSONField())
@@ -281,9 +331,7 @@ def insert_events_from_history(
     sql, params = select.query.sql_with_params()
     qn = connection.ops.quote_name
     target = ", ".join(qn(name) for name in columns)
-    with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {qn(AuditEvent._meta.db_table)} ({target}) {sql}", params)
-        return cursor.rowcount
+    return f"INSERT INTO {qn(AuditEvent._meta.db_table)} ({target}) {sql}", list(params)
 
 
 def _truncate(text: str, length: int = 200) -> str:

@@ -9,7 +9,10 @@ import re
 import time
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import connection
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.http.request import RawPostDataException
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -47,7 +50,35 @@ def prune_channel_rows(now=None) -> dict[str, int]:
     return {"nonces": nonces, "rate_counters": counters}
 
 
+# The channels seen by this process with their active keys, for CHANNEL_CACHE_SECONDS:
+# every request needs them and building their query costs more than the rest of a signed
+# no-op. A save or delete of a channel, key or user through the ORM (admin, services)
+# clears this process's copy at once; other processes see it within those seconds. Only
+# rows read outside a transaction are kept (committed ones: a transaction that registers
+# a key and is rolled back leaves nothing behind; tests, each one transaction, read).
+_CHANNELS: dict[str, tuple[float, ChannelClient, list[ChannelKey]]] = {}
+
+
+@receiver([post_save, post_delete], sender=ChannelClient)
+@receiver([post_save, post_delete], sender=ChannelKey)
+@receiver([post_save, post_delete], sender=settings.AUTH_USER_MODEL)
+def forget_channels(**kwargs) -> None:
+    _CHANNELS.clear()
+
+
 def _client_and_keys(code: str) -> tuple[ChannelClient | None, list[ChannelKey]]:
+    """The channel (with its service account) and its active public keys: from this
+    process's copy while it is fresh, else read (unknown channels are not kept)."""
+    cached = _CHANNELS.get(code)
+    if cached is not None and time.monotonic() < cached[0]:
+        return cached[1], cached[2]
+    client, keys = _read_client_and_keys(code)
+    if client is not None and not connection.in_atomic_block:
+        _CHANNELS[code] = (time.monotonic() + settings.CHANNEL_CACHE_SECONDS, client, keys)
+    return client, keys
+
+
+def _read_client_and_keys(code: str) -> tuple[ChannelClient | None, list[ChannelKey]]:
     """The channel (with its service account) and its active public keys, in one query
     (the keys bring their channel); a second one only for a channel without active keys."""
     keys = list(ChannelKey.objects.select_related("client__service_account")

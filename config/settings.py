@@ -308,6 +308,10 @@ SPECTACULAR_SETTINGS = {
 CHANNEL_FACE_MAX_AGE = datetime.timedelta(minutes=env.int("CHANNEL_FACE_MAX_AGE_MINUTES",
                                                           default=30))
 CHANNEL_CLOCK_SKEW = datetime.timedelta(minutes=5)
+# Seconds a process keeps a channel and its active keys (channel_api.authentication): a
+# change in the admin takes effect at once in the process that made it, in the others
+# within this time (0: read them for every request).
+CHANNEL_CACHE_SECONDS = env.float("CHANNEL_CACHE_SECONDS", default=5.0)
 
 LOGGING = {
     "version": 1,

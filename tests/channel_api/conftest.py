@@ -14,3 +14,14 @@ def _live_server_without_media():
 @pytest.fixture(scope="session")
 def live_server(_live_server_without_media, django_db_setup, live_server):
     return live_server
+
+
+@pytest.fixture(autouse=True)
+def _forget_cached_channels():
+    """Channels read outside a transaction (live server, transaction=True tests) are kept
+    by the process for a few seconds; a test starts without them."""
+    from channel_api.authentication import forget_channels
+
+    forget_channels()
+    yield
+    forget_channels()
