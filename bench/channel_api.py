@@ -18,8 +18,10 @@ For 1, 10 and 50 concurrent clients (threads), each for ``--seconds``, it measur
   apply        a binding with face verification for a random pair (row locks, counts,
                history and audit rows, the idempotency record), 201 or the rule's code;
 and prints req/s, p50/p95/p99 (ms), errors (5xx, transport errors, unexpected statuses),
-the ratio to the floor, and limit breaches counted in SQL afterwards (live bindings over a
-member's or holder's limit, new bindings in this natural month over the monthly limit):
+the ratio to the floor, CPU milliseconds per request of the load generator, of gunicorn's
+workers and of PostgreSQL's backends (Linux /proc; the same 2 cores serve all three), and
+limit breaches counted in SQL afterwards (live bindings over a member's or holder's
+limit, new bindings in this natural month over the monthly limit):
 must be 0. Targets: apply >= 50 % of the floor's req/s at 10 clients, p95 < 100 ms.
 """
 
@@ -184,6 +186,45 @@ def start_server(url: str, port: int, workers: int) -> subprocess.Popen:
     raise SystemExit("gunicorn did not start")
 
 
+# --- CPU by part: the load generator (this process), gunicorn's workers, PostgreSQL ----------
+
+
+def _cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _children(parent: int) -> list[int]:
+    pids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == parent:
+                pids.append(int(stat.parent.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    return pids
+
+
+class CpuMeter:
+    """CPU seconds used by the gunicorn workers and the database's backends (Linux /proc,
+    server on this host) and by this process, between two readings."""
+
+    def __init__(self, url: str, server: subprocess.Popen) -> None:
+        self.url, self.server = url, server
+
+    def read(self) -> dict[str, float]:
+        with _connect(self.url) as conn:
+            backends = [r[0] for r in conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid()").fetchall()]
+        return {"client": time.process_time(),
+                "app": sum(_cpu_seconds(p) for p in _children(self.server.pid)),
+                "db": sum(_cpu_seconds(p) for p in backends)}
+
+
 # --- load -----------------------------------------------------------------------------------
 
 
@@ -284,10 +325,15 @@ def main() -> int:
     server = start_server(url, args.port, args.workers)
     base = f"http://127.0.0.1:{args.port}"
     results = []
+    meter = CpuMeter(url, server)
     try:
         for clients in [int(c) for c in args.clients.split(",")]:
             for name in ("ping", "eligibility", "apply"):
+                before = meter.read()
                 row = run_load(base, private_pem, Operation(name, persons), clients, args.seconds)
+                after = meter.read()
+                row["cpu_ms"] = {part: (after[part] - before[part]) * 1000 / max(1, row["requests"])
+                                 for part in after}
                 results.append(row)
                 print(f"{name:<12} {clients:>3} clients {row['rps']:8.1f} req/s "
                       f"p50 {row['p50']:6.1f}  p95 {row['p95']:6.1f}  p99 {row['p99']:6.1f} ms  "
@@ -300,11 +346,13 @@ def main() -> int:
     print(f"\nchannel API over {args.persons:,} persons, gunicorn {args.workers} sync workers on "
           f"127.0.0.1:{args.port}, {args.seconds:.0f} s per row, {os.cpu_count()} CPUs")
     print(f"{'operation':<12}{'clients':>8}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}"
-          f"{'p99 ms':>9}{'errors':>8}{'vs floor':>10}")
+          f"{'p99 ms':>9}{'errors':>8}{'vs floor':>10}   CPU ms/request: load gen, gunicorn, db")
     for r in results:
         ratio = r["rps"] / floor[r["clients"]] if floor.get(r["clients"]) else float("nan")
+        cpu = r["cpu_ms"]
         print(f"{r['operation']:<12}{r['clients']:>8}{r['rps']:>9.1f}{r['p50']:>9.1f}"
-              f"{r['p95']:>9.1f}{r['p99']:>9.1f}{r['errors']:>8}{ratio:>9.0%}")
+              f"{r['p95']:>9.1f}{r['p99']:>9.1f}{r['errors']:>8}{ratio:>9.0%}"
+              f"   {cpu['client']:5.2f} {cpu['app']:5.2f} {cpu['db']:5.2f}")
     print(f"limit breaches caused by this run (must be 0): {breaches}")
     apply10 = next((r for r in results if r["operation"] == "apply" and r["clients"] == 10), None)
     if apply10 and floor.get(10):
