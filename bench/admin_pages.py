@@ -29,29 +29,18 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+from bench.pg import connect, url_for  # noqa: E402
+
 MARKER = "bench_admin_dataset"
 EXPORT_ROWS = 1000
 BENCH_REGION_RANK = 0  # the most populous region: the worst case for region scoping
 
 
 # --- parent: databases ---------------------------------------------------------------------
-
-
-def _url_for(url: str, dbname: str) -> str:
-    return urlunsplit(urlsplit(url)._replace(path=f"/{dbname}"))
-
-
-def _connect(url: str):
-    import psycopg
-
-    parts = urlsplit(url)
-    return psycopg.connect(
-        dbname=parts.path.lstrip("/") or "postgres", user=parts.username,
-        password=parts.password, host=parts.hostname or "127.0.0.1", port=parts.port or 5432,
-        autocommit=True)
 
 
 def _env(url: str) -> dict[str, str]:
@@ -65,10 +54,10 @@ def _dataset_spec(persons: int, links: float, copay: float) -> str:
 
 
 def _existing_spec(server: str, name: str) -> str | None:
-    with _connect(server) as conn:
+    with connect(server) as conn:
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
             return None
-    with _connect(_url_for(server, name)) as conn:
+    with connect(url_for(server, name)) as conn:
         if not conn.execute("SELECT to_regclass(%s)", [MARKER]).fetchone()[0]:
             return None
         row = conn.execute(f"SELECT spec FROM {MARKER}").fetchone()
@@ -82,10 +71,10 @@ def ensure_dataset(server: str, name: str, persons: int, links: float, copay: fl
         print(f"{name}: reusing {persons:,} persons", file=sys.stderr)
         return
     print(f"{name}: building {persons:,} persons ...", file=sys.stderr)
-    with _connect(server) as conn:
+    with connect(server) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
-    url = _url_for(server, name)
+    url = url_for(server, name)
     manage = [sys.executable, str(ROOT / "manage.py")]
     subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], env=_env(url), cwd=ROOT,
                    check=True)
@@ -94,13 +83,13 @@ def ensure_dataset(server: str, name: str, persons: int, links: float, copay: fl
                     "--links-per-person", str(links), "--copay-per-person", str(copay)],
                    env=_env(url), cwd=ROOT, check=True)
     print(f"{name}: generated in {time.monotonic() - started:.0f} s", file=sys.stderr)
-    with _connect(url) as conn:
+    with connect(url) as conn:
         conn.execute(f"CREATE TABLE {MARKER} (spec text)")
         conn.execute(f"INSERT INTO {MARKER} VALUES (%s)", [spec])
 
 
 def measure(server: str, name: str, requests: int, warmup: int) -> dict:
-    url = _url_for(server, name)
+    url = url_for(server, name)
     out = subprocess.run(
         [sys.executable, __file__, "--child", "--requests", str(requests), "--warmup",
          str(warmup)], env=_env(url), cwd=ROOT, check=True, capture_output=True, text=True)
@@ -371,7 +360,7 @@ def main() -> int:
         return 0
     if args.explain:
         subprocess.run([sys.executable, __file__, "--child", "--explain", args.explain],
-                       env=_env(_url_for(server, names["large"])), cwd=ROOT, check=True)
+                       env=_env(url_for(server, names["large"])), cwd=ROOT, check=True)
         return 0
     results = measure_interleaved(server, names, args.requests, args.warmup, args.rounds)
     print(table(results["small"], results["large"]))

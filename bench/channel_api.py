@@ -39,29 +39,18 @@ import time
 import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+from bench.pg import connect, url_for  # noqa: E402
+
 sys.path.insert(0, str(ROOT / "scripts"))
 import channel_client as kit  # noqa: E402
 
 MARKER = "bench_channel_dataset"
 CHANNEL = "bench-wechat"
 POOL = 20000  # persons sampled for the random pairs
-
-
-def _url_for(url: str, dbname: str) -> str:
-    return urlunsplit(urlsplit(url)._replace(path=f"/{dbname}"))
-
-
-def _connect(url: str):
-    import psycopg
-
-    parts = urlsplit(url)
-    return psycopg.connect(
-        dbname=parts.path.lstrip("/") or "postgres", user=parts.username,
-        password=parts.password, host=parts.hostname or "127.0.0.1", port=parts.port or 5432,
-        autocommit=True)
 
 
 def _env(url: str, **extra) -> dict[str, str]:
@@ -73,25 +62,25 @@ def _env(url: str, **extra) -> dict[str, str]:
 
 def ensure_dataset(server: str, name: str, persons: int, rebuild: bool) -> None:
     spec = json.dumps({"persons": persons, "links_per_person": 2.0, "copay_per_person": 0.1})
-    with _connect(server) as conn:
+    with connect(server) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-    url = _url_for(server, name)
+    url = url_for(server, name)
     if exists and not rebuild:
-        with _connect(url) as conn:
+        with connect(url) as conn:
             if conn.execute("SELECT to_regclass(%s)", [MARKER]).fetchone()[0]:
                 if conn.execute(f"SELECT spec FROM {MARKER}").fetchone()[0] == spec:
                     print(f"{name}: reusing {persons:,} persons", file=sys.stderr)
                     _migrate(url)
                     return
     print(f"{name}: building {persons:,} persons ...", file=sys.stderr)
-    with _connect(server) as conn:
+    with connect(server) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
     _migrate(url)
     subprocess.run([sys.executable, str(ROOT / "manage.py"), "generate_load_data",
                     "--persons", str(persons), "--links-per-person", "2",
                     "--copay-per-person", "0.1"], env=_env(url), cwd=ROOT, check=True)
-    with _connect(url) as conn:
+    with connect(url) as conn:
         conn.execute(f"CREATE TABLE {MARKER} (spec text)")
         conn.execute(f"INSERT INTO {MARKER} VALUES (%s)", [spec])
 
@@ -127,7 +116,7 @@ def register_channel(url: str) -> str:
 
 
 def sample_persons(url: str) -> list[dict]:
-    with _connect(url) as conn:
+    with connect(url) as conn:
         rows = conn.execute(
             "SELECT id_type, id_number, name FROM families_person "
             "WHERE death_date IS NULL AND insurance_status = 'normal' "
@@ -164,7 +153,7 @@ def limit_breaches(url: str, since: datetime) -> dict[str, int]:
              f"b.status IN ('pending', 'active', 'unbound') AND {month}"),
         ]
     }
-    with _connect(url) as conn:
+    with connect(url) as conn:
         return {k: conn.execute(q, {"since": since}).fetchone()[0] for k, q in queries.items()}
 
 
@@ -216,7 +205,7 @@ class CpuMeter:
         self.url, self.server = url, server
 
     def read(self) -> dict[str, float]:
-        with _connect(self.url) as conn:
+        with connect(self.url) as conn:
             backends = [r[0] for r in conn.execute(
                 "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
                 "AND pid <> pg_backend_pid()").fetchall()]
@@ -318,7 +307,7 @@ def main() -> int:
     if not server_url.startswith("postgres"):
         raise SystemExit("set DATABASE_URL=postgres://... (the server; its database is not used)")
     ensure_dataset(server_url, args.db, args.persons, args.rebuild)
-    url = _url_for(server_url, args.db)
+    url = url_for(server_url, args.db)
     private_pem = register_channel(url)
     persons = sample_persons(url)
     run_started = datetime.now(UTC)

@@ -14,7 +14,8 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+
+from bench.pg import connect, url_for  # noqa: F401 (re-exported to the bench scripts)
 
 ROOT = Path(__file__).resolve().parents[1]
 REGION_CODE = "110100"
@@ -23,21 +24,6 @@ REASON = "死亡"
 
 
 # --- database plumbing ----------------------------------------------------------------------
-
-
-def url_for(url: str, dbname: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=f"/{dbname}"))
-
-
-def connect(url: str):
-    import psycopg
-
-    parts = urlsplit(url)
-    return psycopg.connect(
-        dbname=parts.path.lstrip("/") or "postgres", user=parts.username,
-        password=parts.password, host=parts.hostname or "127.0.0.1", port=parts.port or 5432,
-        autocommit=True)
 
 
 def recreate(admin_url: str, name: str, template: str | None = None) -> None:
