@@ -75,6 +75,20 @@ def log_in(browser, live_server, username: str, next_url: str, viewport: dict | 
     return page
 
 
+def fill_verification(page, scan_name: str, *, sign: bool = True, size=(90, 60)):
+    """Step 2 of the intake: originals seen, the household register as proof, one PNG scan
+    (`size` pixels), and the signed letter unless `sign` is False."""
+    page.check("#id_holder_id_seen")
+    page.check("#id_member_id_seen")
+    page.check("#id_proof_seen")
+    page.select_option("#id_proof_type", "household_register")
+    page.fill("#id_proof_number", "HK-110101-0042")
+    page.set_input_files("#id_scans", files=[
+        {"name": scan_name, "mimeType": "image/png", "buffer": f.png_bytes(size)}])
+    if sign:
+        page.check("#id_commitment_signed")
+
+
 def pdf_page_count(pdf: bytes) -> int:
     return len(re.findall(rb"/Type\s*/Page(?![s\w])", pdf))
 
@@ -99,14 +113,7 @@ def test_clerk_intake_then_supervisor_review_in_a_real_browser(browser, live_ser
     assert page.locator("#checks tr.failed").count() == 0
 
     page.select_option("#id_no_face_reason", "elderly")
-    page.check("#id_holder_id_seen")
-    page.check("#id_member_id_seen")
-    page.check("#id_proof_seen")
-    page.select_option("#id_proof_type", "household_register")
-    page.fill("#id_proof_number", "HK-110101-0042")
-    page.set_input_files("#id_scans", files=[
-        {"name": "户口簿.png", "mimeType": "image/png", "buffer": f.png_bytes((120, 80))}])
-    page.check("#id_commitment_signed")
+    fill_verification(page, "户口簿.png", size=(120, 80))
     page.click("#submit-button")
     page.wait_for_selector("#receipt")
 

@@ -19,7 +19,7 @@ from families.models import CounterApplication
 from families.services.counter import application_approve
 from tests import factories as f
 from tests.browser import test_counter_flow as counter_flow
-from tests.browser.test_counter_flow import CSP_VIOLATIONS, log_in
+from tests.browser.test_counter_flow import CSP_VIOLATIONS, fill_verification, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 browser = counter_flow.browser
@@ -139,18 +139,6 @@ def letter_text(page) -> str:
     text = letter.inner_text("#commitment-letter")
     letter.close()
     return text
-
-
-def fill_verification(page, scan_name: str, *, sign: bool = True):
-    page.check("#id_holder_id_seen")
-    page.check("#id_member_id_seen")
-    page.check("#id_proof_seen")
-    page.select_option("#id_proof_type", "household_register")
-    page.fill("#id_proof_number", "HK-110101-0042")
-    page.set_input_files("#id_scans", files=[
-        {"name": scan_name, "mimeType": "image/png", "buffer": f.png_bytes((90, 60))}])
-    if sign:
-        page.check("#id_commitment_signed")
 
 
 def test_clerk_takes_each_kind_with_its_own_letter_and_keeps_scans_after_an_error(

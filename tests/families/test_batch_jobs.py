@@ -19,15 +19,7 @@ from families.services.batch.jobs import batch_job_check, batch_job_confirm
 from tests import factories as f
 from tests.families.batch_unbind.helpers import DEAD
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _immediate_tasks(settings):
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-    settings.BATCH_FOUR_EYES_THRESHOLD = 1000
-    # One connection: the test's data is uncommitted (other connections cannot see it).
-    settings.BATCH_JOB_WORKERS = 1
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("immediate_tasks")]
 
 
 @pytest.fixture

@@ -17,17 +17,10 @@ from families.services.batch.jobs import batch_job_check, batch_job_confirm, bat
 from tests import factories as f
 from tests.families.test_import_persons import number
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("immediate_tasks")]
 
 HEADER = "id_number,name,insurance_type,region_code,status,death_date\n"
 DEATH = datetime.date(2026, 1, 5)
-
-
-@pytest.fixture(autouse=True)
-def _immediate_tasks(settings):
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-    settings.BATCH_FOUR_EYES_THRESHOLD = 1000
-    settings.BATCH_JOB_WORKERS = 1
 
 
 @pytest.fixture
