@@ -9,12 +9,7 @@ from families.tasks import import_persons_task
 from tests import factories as f
 from tests.families.test_import_persons import HEADER, number
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _immediate_tasks(settings):
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("immediate_tasks")]
 
 
 def test_the_registry_import_task_upserts_the_file_and_reports_refused_rows():
