@@ -2,7 +2,8 @@ from django.contrib.auth.models import AbstractUser
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
+
+from accounts.history import HistoricalRecords
 
 region_code_validator = RegexValidator(
     r"^[1-9]\d{5}$", _("统筹区编码应为6位数字(行政区划代码)。"), code="invalid_region_code"

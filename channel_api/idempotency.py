@@ -44,9 +44,20 @@ def run_once(*, client: ChannelClient, request_number: str, operation: str, body
             http_status, payload = status.HTTP_409_CONFLICT, error_body(
                 "conflict", _("与已有记录冲突,请查询后重试。"))
         payload = jsonable(payload)
-        IdempotencyRecord.objects.filter(pk=record_id).update(
-            status_code=http_status, response_body=payload)
+        _store_result(record_id, http_status, payload)
         return http_status, payload, False
+
+
+def _store_result(record_id: int, http_status: int, payload: dict) -> None:
+    """UPDATE of the claimed record with the answer (a fixed statement: the ORM's
+    update() compiled it anew on every write)."""
+    table = connection.ops.quote_name(IdempotencyRecord._meta.db_table)
+    body = IdempotencyRecord._meta.get_field("response_body").get_db_prep_save(
+        payload, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET status_code = %s, response_body = %s WHERE id = %s",  # noqa: S608
+            [http_status, body, record_id])
 
 
 def _claim(client: ChannelClient, request_number: str, operation: str,

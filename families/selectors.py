@@ -1,10 +1,13 @@
 """Reads: policy in force, facts for the rules, lookups. Query shapes decided once here."""
 
 import datetime
+import functools
+import operator
 
 from django.db.models import Q, QuerySet
 
 from accounts.models import Region
+from accounts.prebuilt import PrebuiltQuery
 from families.chinatime import china_date, natural_month_bounds
 from families.choices import BINDING_COUNTS_MONTHLY, BINDING_HOLDS_SLOT, COPAY_HOLDS_SLOT
 from families.copay_rules import CoPayPolicy
@@ -37,13 +40,22 @@ def policy_in_force(region: Region | int, on: datetime.date) -> RegionPolicy:
     return RegionPolicy(region_id=region_id, effective_from=on)
 
 
+@functools.cache
+def _policy_versions(regions: int) -> PrebuiltQuery:
+    """Every policy version of `regions` distinct regions, newest first per region (a
+    region has a handful; the day is picked in Python so the SQL stays one shape)."""
+    return PrebuiltQuery(
+        lambda *ids: RegionPolicy.objects.filter(region_id__in=ids)
+        .order_by("region_id", "-effective_from"),
+        *range(-1, -regions - 1, -1))
+
+
 def policies_in_force(regions: list[Region], on: datetime.date) -> dict[int, RegionPolicy]:
     """`policy_in_force` for several regions in one query: {region id: policy}."""
     by_id = {r.pk: r for r in regions}
     found: dict[int, RegionPolicy] = {}
-    for policy in (RegionPolicy.objects.filter(region_id__in=by_id, effective_from__lte=on)
-                   .order_by("region_id", "-effective_from")):
-        if policy.region_id not in found:
+    for policy in _policy_versions(len(by_id)).instances(*by_id):
+        if policy.region_id not in found and policy.effective_from <= on:
             policy.region = by_id[policy.region_id]
             found[policy.region_id] = policy
     for region_id, region in by_id.items():
@@ -111,18 +123,13 @@ def binding_counts(
     were not refused (pending, active or already unbound). The member's live bindings are
     also counted per channel (the pre-check shows "其中微信 3、窗口 2")."""
     start, end = natural_month_bounds(at)
-    rows = Binding.objects.filter(
-        Q(holder=holder, status__in=BINDING_HOLDS_SLOT)
-        | Q(member=member, status__in=BINDING_COUNTS_MONTHLY)
-    )
-    if exclude_id is not None:
-        rows = rows.exclude(pk=exclude_id)
+    ids = (holder.pk, member.pk) if exclude_id is None else (holder.pk, member.pk, exclude_id)
     holds = set(BINDING_HOLDS_SLOT)
     holder_live = member_month = 0
     pair = False
     by_channel: dict[str, int] = {}
-    for holder_id, member_id, status, channel, applied_at in rows.values_list(
-            "holder_id", "member_id", "status", "channel", "applied_at"):
+    for holder_id, member_id, status, channel, applied_at in _counted_bindings(
+            exclude=exclude_id is not None).tuples(*ids):
         live = status in holds
         if holder_id == holder.pk and live:
             holder_live += 1
@@ -141,12 +148,46 @@ def binding_counts(
     }
 
 
+@functools.cache
+def _counted_bindings(*, exclude: bool) -> PrebuiltQuery:
+    """The holder's live bindings and the member's bindings that count at all (the
+    (holder, status) / (member, status) indexes), optionally without one binding."""
+    def build(holder_id, member_id, exclude_id=None):
+        rows = Binding.objects.filter(
+            Q(holder_id=holder_id, status__in=BINDING_HOLDS_SLOT)
+            | Q(member_id=member_id, status__in=BINDING_COUNTS_MONTHLY))
+        if exclude_id is not None:
+            rows = rows.exclude(pk=exclude_id)
+        return rows.values_list("holder_id", "member_id", "status", "channel", "applied_at")
+    return PrebuiltQuery(build, *((-1, -2, -3) if exclude else (-1, -2)))
+
+
+@functools.cache
+def _persons_by_identity(count: int, *, lock: bool) -> PrebuiltQuery:
+    """`count` persons by (ID type, number) with their regions, in primary-key order;
+    with `lock`, row-locked (the persons only, as lock_persons)."""
+    def build(*values):
+        wanted = [Q(id_type=t, id_number=n) for t, n in zip(values[::2], values[1::2],
+                                                              strict=True)]
+        rows = Person.objects.select_related("insured_region", "birth_region")
+        if lock:
+            rows = rows.select_for_update(of=("self",))
+        return rows.filter(functools.reduce(operator.or_, wanted)).order_by("pk")
+    return PrebuiltQuery(build, *(f"\x00sample-{i}" for i in range(2 * count)))
+
+
+def persons_by_identity(keys: list[tuple[str, str]], *, lock: bool = False) -> list[Person]:
+    """The registered persons of these (ID type, normalized number) keys, in primary-key
+    order; with `lock`, row-locked in that order (inside a transaction)."""
+    if not keys:
+        return []
+    return _persons_by_identity(len(keys), lock=lock).instances(
+        *(value for key in keys for value in key))
+
+
 def find_person(id_type: str, id_number: str) -> Person | None:
-    return (
-        Person.objects.select_related("insured_region", "birth_region")
-        .filter(id_type=id_type, id_number=id_number)
-        .first()
-    )
+    found = persons_by_identity([(id_type, id_number)])
+    return found[0] if found else None
 
 
 def copay_policy(policy: RegionPolicy) -> CoPayPolicy:

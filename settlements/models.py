@@ -12,8 +12,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
+from accounts.history import HistoricalRecords
 from settlements.money import format_yuan
 
 MONEY = {"max_digits": 12, "decimal_places": 2}

@@ -1,7 +1,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
+from accounts.history import HistoricalRecords
 from families.choices import BindingStatus, Relationship
 from families.models.links import LinkLifecycle
 

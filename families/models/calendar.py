@@ -4,7 +4,8 @@ package; a regional row wins over a national one (region empty)."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
+
+from accounts.history import HistoricalRecords
 
 
 class CalendarOverride(models.Model):

@@ -1,8 +1,8 @@
 from django.db import models
 from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
+from accounts.history import HistoricalRecords
 from families.choices import IdType, InsuranceStatus, InsuranceType, Sex
 from families.idnumbers import mask_id_number, mask_phone
 

@@ -3,8 +3,8 @@ from decimal import Decimal
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
+from accounts.history import HistoricalRecords
 from families.choices import NEAR_RELATIONSHIPS, CoPayScope
 
 

@@ -1,10 +1,7 @@
 """Resolving the persons a clerk typed in against the registry (binding rule 6)."""
 
-import operator
 from dataclasses import dataclass, replace
-from functools import reduce
 
-from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from accounts.errors import raise_failure
@@ -17,7 +14,7 @@ from families.idnumbers import (
 )
 from families.models import Person
 from families.rules import Check
-from families.selectors import find_person
+from families.selectors import find_person, persons_by_identity
 
 
 @dataclass(frozen=True)
@@ -81,15 +78,9 @@ def resolve_person(ref: PersonRef, role: str) -> Person:
 def _find_together(parties, checks, *, lock: bool) -> dict:
     """The persons of the parties whose numbers passed their check, in one query;
     with `lock`, row-locked in primary-key order (as lock_persons)."""
-    wanted = [Q(id_type=ref.id_type, id_number=ref.normalized_number)
-              for (ref, _role), failed in zip(parties, checks, strict=True) if failed is None]
-    if not wanted:
-        return {}
-    rows = Person.objects.select_related("insured_region", "birth_region")
-    if lock:
-        rows = rows.select_for_update(of=("self",))
-    rows = rows.filter(reduce(operator.or_, wanted)).order_by("pk")
-    return {(p.id_type, p.id_number): p for p in rows}
+    keys = [(ref.id_type, ref.normalized_number)
+            for (ref, _role), failed in zip(parties, checks, strict=True) if failed is None]
+    return {(p.id_type, p.id_number): p for p in persons_by_identity(keys, lock=lock)}
 
 
 def identity_checks(*parties: tuple[PersonRef, str]) -> list[tuple[Check, Person | None]]:
