@@ -61,3 +61,14 @@ def test_language_and_time_zone_are_chinese_first(settings):
     assert settings.TIME_ZONE == "Asia/Shanghai"
     assert settings.USE_TZ is True
     assert "en" in dict(settings.LANGUAGES)
+
+
+def test_postgres_binds_on_the_server_and_prepares_repeated_statements_unless_turned_off():
+    code = ("from django.conf import settings as s; o = s.DATABASES['default']['OPTIONS'];"
+            "print(o.get('server_side_binding'), o.get('prepare_threshold'))")
+    url = {"SECRET_KEY": "x", "DATABASE_URL": "postgres://app@db.internal:5432/yibao"}
+    on = _run_manage("shell", "-c", code, env=url)
+    off = _run_manage("shell", "-c", code, env={**url, "DB_PREPARED_STATEMENTS": "0"})
+    assert on.returncode == off.returncode == 0, on.stderr + off.stderr
+    assert on.stdout.split()[-2:] == ["True", "2"]
+    assert off.stdout.split()[-2:] == ["None", "None"]
