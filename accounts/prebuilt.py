@@ -15,7 +15,6 @@ strings that cannot occur). A date or datetime is converted per backend and cann
 parameter; filter it in Python or keep that query on the ORM.
 """
 
-import weakref
 from collections.abc import Callable
 
 from django.core.exceptions import ImproperlyConfigured
@@ -31,16 +30,12 @@ class PrebuiltQuery:
             raise ImproperlyConfigured("PrebuiltQuery samples must be distinct ints or strings.")
         self.build = build
         self.samples = samples
-        # One plan per connection (each thread has its own; a compiler holds its
-        # connection, and tests may replace a thread's connection objects).
-        self._plans: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        self._plans: dict[str, _Plan] = {}  # by database alias, shared by every thread
 
     def _plan(self, using: str) -> "_Plan":
-        connection = connections[using]
-        plan = self._plans.get(connection)
+        plan = self._plans.get(using)
         if plan is None:
-            plan = self._plans[connection] = _Plan(self.build(*self.samples), self.samples,
-                                                   using)
+            plan = self._plans[using] = _Plan(self.build(*self.samples), self.samples, using)
         return plan
 
     def instances(self, *values, using: str = DEFAULT_DB_ALIAS) -> list:
@@ -63,9 +58,12 @@ class _Plan:
             raise ImproperlyConfigured(
                 f"PrebuiltQuery: samples {samples!r} are not all SQL parameters of {self.sql!r} "
                 f"({list(params)!r}); only ints and strings pass unchanged.")
-        self.connection = connections[using]
+        self.using = using
         self.locks = (queryset.query.select_for_update
-                      and self.connection.features.has_select_for_update)
+                      and compiler.connection.features.has_select_for_update)
+        # The compiler is kept for its converters, which need only the backend's
+        # operations (the same for every connection of the alias); statements run on
+        # the calling thread's own connection.
         self.compiler = compiler
         self.converters = compiler.get_converters(
             [column[0] for column in compiler.select[:compiler.col_count]])
@@ -79,14 +77,14 @@ class _Plan:
             self.model_slice = slice(fields[0], fields[-1] + 1)
             self.init_list = [f[0].target.attname for f in select[self.model_slice]]
             self.populators = get_related_populators(self.klass_info, select, using)
-            self.using = using
 
     def _rows(self, values: tuple):
-        if self.locks and self.connection.get_autocommit():  # as the ORM refuses it
+        connection = connections[self.using]
+        if self.locks and connection.get_autocommit():  # as the ORM refuses it
             raise TransactionManagementError(
                 "select_for_update cannot be used outside of a transaction.")
         params = [values[index] if kind == "value" else index for kind, index in self.slots]
-        with self.connection.cursor() as cursor:
+        with connection.cursor() as cursor:
             cursor.execute(self.sql, params)
             rows = cursor.fetchall()
         if self.converters:

@@ -1,6 +1,7 @@
 """A query compiled once answers exactly what the ORM answers for every later value."""
 
 import datetime
+import threading
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -87,3 +88,21 @@ def test_a_sample_that_is_not_a_parameter_is_refused_at_the_first_run():
 def test_samples_must_be_distinct_ints_or_strings(samples):
     with pytest.raises(ImproperlyConfigured):
         PrebuiltQuery(_persons_with_regions, *samples)
+
+
+def test_one_plan_serves_every_thread_on_its_own_connection(transactional_db):
+    query = PrebuiltQuery(lambda pk: Region.objects.filter(pk=pk), -1)
+    region = f.region()
+    assert query.instances(region.pk) == [region]
+    found = []
+
+    def other_thread():
+        try:
+            found.extend(query.instances(region.pk))
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=other_thread)
+    thread.start()
+    thread.join()
+    assert found == [region]
