@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import functools
 import json
 from collections import defaultdict
 from typing import Any
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from simple_history.utils import get_m2m_reverse_field_name
 
@@ -89,12 +91,23 @@ def _m2m_ids(rows, field) -> list:
     return [row[key] for row in rows]
 
 
+@functools.cache
+def _field_texts(model: type[models.Model], name: str, language: str | None):
+    """(field, verbose name, {choice code: label}) of a model field in `language`: the
+    Chinese texts of an event's changes, evaluated once per process instead of once per
+    field of every audited write."""
+    field = model._meta.get_field(name)
+    labels = {code: _plain(label) for code, label in field.flatchoices} if field.choices else {}
+    return field, str(field.verbose_name), labels
+
+
 def _format_changes(
     model: type[models.Model], raw: list[tuple[str, Any, Any]], labels: _Labels
 ) -> list[dict]:
     out = []
+    language = get_language()
     for name, old, new in raw:
-        field = model._meta.get_field(name)
+        field, verbose_name, choices = _field_texts(model, name, language)
         if name in MASKED_FIELDS:
             mask = MASKED_FIELDS[name]
             old_s, new_s = mask(old or ""), mask(new or "")
@@ -108,16 +121,13 @@ def _format_changes(
             old_s = labels.label(field.related_model, old)
             new_s = labels.label(field.related_model, new)
         elif field.choices:
-            choices = dict(field.flatchoices)
-            old_s = _plain(choices.get(old, old)) if old not in (None, "") else ""
-            new_s = _plain(choices.get(new, new)) if new not in (None, "") else ""
+            old_s = choices.get(old, _plain(old)) if old not in (None, "") else ""
+            new_s = choices.get(new, _plain(new)) if new not in (None, "") else ""
         elif name in ITEM_LABELS:
             old_s, new_s = _items(ITEM_LABELS[name], old), _items(ITEM_LABELS[name], new)
         else:
             old_s, new_s = _plain(old), _plain(new)
-        out.append(
-            {"field": name, "verbose_name": str(field.verbose_name), "old": old_s, "new": new_s}
-        )
+        out.append({"field": name, "verbose_name": verbose_name, "old": old_s, "new": new_s})
     return out
 
 

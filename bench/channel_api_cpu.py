@@ -1,13 +1,14 @@
 """CPU per channel API request, in process: no HTTP server, no load generator (issue 16).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/i16_bench SECRET_KEY=bench \\
-        .venv/bin/python bench/channel_api_cpu.py [--requests 300] [--profile apply]
+        .venv/bin/python bench/channel_api_cpu.py [--requests 300] [--rounds 5] [--profile apply]
 
 Runs against the benchmark's database (bench/channel_api.py builds it) through Django's
 WSGI handler with signed requests (the client kit signs them outside the timed part) and
 prints, per operation, milliseconds per request of wall time, of this process's CPU and
 of its PostgreSQL backend's CPU (/proc, when the server runs on this host), and statements
-per request. ``--profile OP`` prints the cProfile of that operation (process CPU time, top 45).
+per request: the best of ``--rounds`` rounds (as timeit does; other load on the machine only
+ever adds time). ``--profile OP`` prints the cProfile of that operation (process CPU time, top 45).
 The apply rows it writes are bench bindings like the benchmark's.
 """
 
@@ -109,9 +110,36 @@ def backend_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def measure(app, start_response, signer, pool, rng, operation: str, requests: int,
+            backend: int, profiler=None) -> tuple[float, float, float, int]:
+    """(wall s, CPU s, backend CPU s, statements) of `requests` signed requests of
+    `operation` after 20 for warm-up (connection, caches, imports)."""
+    from django.db import connection
+
+    prepared = []
+    for n in range(requests + 20):
+        path, data = payload(operation, pool, rng, n)
+        prepared.append(environ_for(signer, path, kit.encode_body(data)))
+    for environ in prepared[:20]:
+        b"".join(app(environ, start_response))
+    counted = [0]
+    with connection.execute_wrapper(functools.partial(count_statement, counted)):
+        wall, cpu, db_cpu = time.perf_counter(), time.process_time(), backend_cpu(backend)
+        if profiler:
+            profiler.enable()
+        for environ in prepared[20:]:
+            b"".join(app(environ, start_response))
+        if profiler:
+            profiler.disable()
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        db_cpu = backend_cpu(backend) - db_cpu
+    return wall, cpu, db_cpu, counted[0]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--operations", default="ping,eligibility,apply")
     parser.add_argument("--profile", help="cProfile this operation")
     parser.add_argument("--sort", default="cumulative")
@@ -127,10 +155,11 @@ def main() -> int:
     pool = persons(20000)
     rng = random.Random(16)
     statuses: dict[str, dict[str, int]] = {}
+    current = ""
 
     def start_response(status, headers, exc_info=None):
-        statuses.setdefault(current, {})
-        statuses[current][status[:3]] = statuses[current].get(status[:3], 0) + 1
+        seen = statuses.setdefault(current, {})
+        seen[status[:3]] = seen.get(status[:3], 0) + 1
 
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
@@ -138,32 +167,19 @@ def main() -> int:
     print(f"{'operation':<12}{'requests':>9}{'wall ms':>9}{'cpu ms':>9}{'db cpu':>8}{'stmts':>7}"
           "  statuses")
     for current in args.operations.split(","):
-        prepared = []
-        for n in range(args.requests + 20):
-            path, data = payload(current, pool, rng, n)
-            prepared.append(environ_for(signer, path, kit.encode_body(data)))
-        for environ in prepared[:20]:  # warm up (connection, caches, imports)
-            b"".join(app(environ, start_response))
-        statuses.pop(current, None)
-        profiler = (cProfile.Profile(time.process_time) if args.profile == current else None)
-        counted = [0]
-        wrapper = connection.execute_wrapper(functools.partial(count_statement, counted))
-        wrapper.__enter__()
-        wall, cpu, db_cpu = time.perf_counter(), time.process_time(), backend_cpu(backend)
-        if profiler:
-            profiler.enable()
-        for environ in prepared[20:]:
-            b"".join(app(environ, start_response))
-        if profiler:
-            profiler.disable()
-        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-        db_cpu = backend_cpu(backend) - db_cpu
-        wrapper.__exit__(None, None, None)
-        statements = counted[0]
+        best = None
+        for _round in range(args.rounds):
+            row = measure(app, start_response, signer, pool, rng, current, args.requests,
+                          backend)
+            best = row if best is None else tuple(map(min, zip(best, row, strict=True)))
+        wall, cpu, db_cpu, statements = best
         n = args.requests
         print(f"{current:<12}{n:>9}{wall / n * 1000:>9.2f}{cpu / n * 1000:>9.2f}"
               f"{db_cpu / n * 1000:>8.2f}{statements / n:>7.1f}  {statuses.get(current)}")
-        if profiler:
+        if args.profile == current:
+            profiler = cProfile.Profile(time.process_time)
+            measure(app, start_response, signer, pool, rng, current, args.requests, backend,
+                    profiler)
             out = io.StringIO()
             pstats.Stats(profiler, stream=out).sort_stats(args.sort).print_stats(45)
             print(out.getvalue())

@@ -95,9 +95,10 @@ class UsedNonce(models.Model):
 
 
 class IdempotencyRecord(models.Model):
-    """The first result of a write, by the channel's request number. Written in the
-    transaction that does the write, so a retry after a crash between commit and
-    response finds it; a concurrent duplicate waits on the unique index / row lock."""
+    """The first result of a write, by the channel's request number. Written at the end
+    of the transaction that does the write, so a retry after a crash between commit and
+    response finds it; a concurrent duplicate waits on the unique index, then is rolled
+    back and answered with this result (channel_api.idempotency)."""
 
     client = models.ForeignKey(ChannelClient, on_delete=models.PROTECT, related_name="+",
                                db_index=False)

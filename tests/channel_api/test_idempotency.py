@@ -48,6 +48,34 @@ def test_the_same_request_number_with_another_body_is_idempotency_conflict(clien
 
 
 @pytest.mark.django_db
+def test_a_retry_after_the_binding_ended_answers_the_first_result_and_binds_nothing(
+        client, wechat):
+    # The write runs before its number is stored: here the redo would succeed (the pair
+    # is free again), and it must be rolled back, not kept.
+    holder, member = adult_pair()
+    payload = binding_payload(holder, member, "WX-45")
+    first = wechat.post(client, "/bindings/", payload)
+    Binding.objects.filter(pk=body(first)["id"]).update(status="unbound")
+    again = wechat.post(client, "/bindings/", payload)
+    assert (again.status_code, body(again), again["Idempotent-Replayed"]) == (
+        201, body(first), "true")
+    assert Binding.objects.count() == 1
+    assert IdempotencyRecord.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_conflicting_number_leaves_no_trace_of_the_second_request(client, wechat):
+    holder, member = adult_pair()
+    other_holder, other_member = adult_pair()
+    assert wechat.post(client, "/bindings/", binding_payload(holder, member, "WX-46")
+                       ).status_code == 201
+    response = wechat.post(client, "/bindings/",
+                           binding_payload(other_holder, other_member, "WX-46"))
+    assert (response.status_code, body(response)["code"]) == (409, "idempotency_conflict")
+    assert list(Binding.objects.values_list("holder", flat=True)) == [holder.pk]
+
+
+@pytest.mark.django_db
 def test_request_numbers_are_per_channel(client, wechat):
     alipay = register("alipay-01", "alipay")
     holder, member = adult_pair()
@@ -69,4 +97,17 @@ def test_the_same_request_sent_by_eight_threads_at_once_binds_once(wechat):
     assert statuses == [201] * 8
     assert all(body(o) == body(outcomes[0]) for o in outcomes)
     assert sorted(o["Idempotent-Replayed"] for o in outcomes) == ["false"] + ["true"] * 7
+    assert Binding.objects.count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_one_number_sent_at_once_with_different_bodies_keeps_only_the_first(wechat):
+    pairs = [adult_pair() for _ in range(6)]
+    outcomes = race([
+        lambda pair=pair: wechat.post(Client(), "/bindings/",
+                                      binding_payload(*pair, "WX-RACE-2"))
+        for pair in pairs])
+    answers = sorted((o.status_code, body(o).get("code")) for o in outcomes)
+    assert answers == [(201, None)] + [(409, "idempotency_conflict")] * 5
     assert Binding.objects.count() == 1
