@@ -9,7 +9,10 @@ prints, per operation, milliseconds per request of wall time, of this process's 
 of its PostgreSQL backend's CPU (/proc, when the server runs on this host), and statements
 per request: the best of ``--rounds`` rounds (as timeit does; other load on the machine only
 ever adds time). ``--profile OP`` prints the cProfile of that operation (process CPU time, top 45).
-The apply rows it writes are bench bindings like the benchmark's.
+The apply rows it writes are bench bindings like the benchmark's. ``--round-trips`` also
+prints what a bare round trip (SELECT 1) and an empty transaction with one savepoint
+(BEGIN, SAVEPOINT, RELEASE, COMMIT) cost Django and PostgreSQL: the unit of apply's extra
+statements.
 """
 
 from __future__ import annotations
@@ -136,6 +139,32 @@ def measure(app, start_response, signer, pool, rng, operation: str, requests: in
     return wall, cpu, db_cpu, counted[0]
 
 
+def round_trip_costs(backend: int, n: int = 2000) -> None:
+    """CPU ms (this process, its backend) of a bare statement and of an empty transaction
+    with one savepoint, best of 5."""
+    from django.db import connection, transaction
+
+    def select_one():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT %s", [1])
+            cursor.fetchone()
+
+    def savepoint_only():
+        with transaction.atomic(), transaction.atomic():
+            pass
+
+    for label, call in [("round trip (SELECT 1)", select_one),
+                        ("transaction + savepoint, no statement", savepoint_only)]:
+        best = None
+        for _round in range(5):
+            cpu, db_cpu = time.process_time(), backend_cpu(backend)
+            for _ in range(n):
+                call()
+            row = (time.process_time() - cpu, backend_cpu(backend) - db_cpu)
+            best = row if best is None else tuple(map(min, zip(best, row, strict=True)))
+        print(f"{label:<40}{best[0] / n * 1000:>9.3f} ms Django {best[1] / n * 1000:>7.3f} ms db")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=300)
@@ -143,6 +172,8 @@ def main() -> int:
     parser.add_argument("--operations", default="ping,eligibility,apply")
     parser.add_argument("--profile", help="cProfile this operation")
     parser.add_argument("--sort", default="cumulative")
+    parser.add_argument("--round-trips", action="store_true",
+                        help="also print the CPU of a round trip and of a savepoint")
     args = parser.parse_args()
 
     import django
@@ -183,6 +214,8 @@ def main() -> int:
             out = io.StringIO()
             pstats.Stats(profiler, stream=out).sort_stats(args.sort).print_stats(45)
             print(out.getvalue())
+    if args.round_trips:
+        round_trip_costs(backend)
     return 0
 
 
