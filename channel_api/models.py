@@ -105,8 +105,8 @@ class IdempotencyRecord(models.Model):
     request_number = models.CharField(_("渠道请求编号"), max_length=64)
     operation = models.CharField(_("操作"), max_length=32)
     body_sha256 = models.CharField(max_length=64)
-    status_code = models.PositiveSmallIntegerField(null=True)
-    response_body = models.JSONField(null=True)
+    status_code = models.PositiveSmallIntegerField()
+    response_body = models.JSONField()
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -67,7 +67,7 @@ def _h(zh: str, en: str) -> str:
 class RequestSerializer(serializers.Serializer):
     """A request body's serializer. DRF gives every serializer instance deep copies of
     the declared fields, and a field's deep copy runs its __init__ again (choices,
-    validators, lazy error messages): a third of an apply request's validation CPU.
+    validators, lazy error messages): half of a binding application's validation CPU.
     These fields keep no state of a request (validation reads them; bind() sets the
     name and parent on the copy), so a shallow copy per instance is enough."""
 
