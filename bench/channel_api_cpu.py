@@ -8,7 +8,7 @@ WSGI handler with signed requests (the client kit signs them outside the timed p
 prints, per operation, milliseconds per request of wall time, of this process's CPU and
 of its PostgreSQL backend's CPU (/proc, when the server runs on this host), and statements
 per request: the best of ``--rounds`` rounds (as timeit does; other load on the machine only
-ever adds time). ``--profile OP`` prints the cProfile of that operation (process CPU time, top 45).
+ever adds time), and the HTTP statuses of all rounds' timed requests. ``--profile OP`` prints the cProfile of that operation (process CPU time, top 45).
 The apply rows it writes are bench bindings like the benchmark's. ``--round-trips`` also
 prints what a bare round trip (SELECT 1) and an empty transaction with one savepoint
 (BEGIN, SAVEPOINT, RELEASE, COMMIT) cost Django and PostgreSQL: the unit of apply's extra
@@ -113,18 +113,31 @@ def backend_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def measure(app, start_response, signer, pool, rng, operation: str, requests: int,
+def best_of(rounds: int, call) -> tuple:
+    """Each figure's minimum over `rounds` calls (as timeit does: other load on the
+    machine only ever adds time)."""
+    best = call()
+    for _round in range(rounds - 1):
+        best = tuple(map(min, zip(best, call(), strict=True)))
+    return best
+
+
+def measure(app, statuses: dict, signer, pool, rng, operation: str, requests: int,
             backend: int, profiler=None) -> tuple[float, float, float, int]:
     """(wall s, CPU s, backend CPU s, statements) of `requests` signed requests of
-    `operation` after 20 for warm-up (connection, caches, imports)."""
+    `operation` after 20 for warm-up (connection, caches, imports); the timed requests'
+    HTTP statuses are counted into `statuses`."""
     from django.db import connection
+
+    def start_response(status, headers, exc_info=None):
+        statuses[status[:3]] = statuses.get(status[:3], 0) + 1
 
     prepared = []
     for n in range(requests + 20):
         path, data = payload(operation, pool, rng, n)
         prepared.append(environ_for(signer, path, kit.encode_body(data)))
     for environ in prepared[:20]:
-        b"".join(app(environ, start_response))
+        b"".join(app(environ, lambda *args: None))
     counted = [0]
     with connection.execute_wrapper(functools.partial(count_statement, counted)):
         wall, cpu, db_cpu = time.perf_counter(), time.process_time(), backend_cpu(backend)
@@ -153,15 +166,15 @@ def round_trip_costs(backend: int, n: int = 2000) -> None:
         with transaction.atomic(), transaction.atomic():
             pass
 
+    def timed(call) -> tuple[float, float]:
+        cpu, db_cpu = time.process_time(), backend_cpu(backend)
+        for _ in range(n):
+            call()
+        return time.process_time() - cpu, backend_cpu(backend) - db_cpu
+
     for label, call in [("round trip (SELECT 1)", select_one),
                         ("transaction + savepoint, no statement", savepoint_only)]:
-        best = None
-        for _round in range(5):
-            cpu, db_cpu = time.process_time(), backend_cpu(backend)
-            for _ in range(n):
-                call()
-            row = (time.process_time() - cpu, backend_cpu(backend) - db_cpu)
-            best = row if best is None else tuple(map(min, zip(best, row, strict=True)))
+        best = best_of(5, functools.partial(timed, call))
         print(f"{label:<40}{best[0] / n * 1000:>9.3f} ms Django {best[1] / n * 1000:>7.3f} ms db")
 
 
@@ -185,32 +198,21 @@ def main() -> int:
     signer = setup_channel()
     pool = persons(20000)
     rng = random.Random(16)
-    statuses: dict[str, dict[str, int]] = {}
-    current = ""
-
-    def start_response(status, headers, exc_info=None):
-        seen = statuses.setdefault(current, {})
-        seen[status[:3]] = seen.get(status[:3], 0) + 1
-
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         backend = cursor.fetchone()[0]
     print(f"{'operation':<12}{'requests':>9}{'wall ms':>9}{'cpu ms':>9}{'db cpu':>8}{'stmts':>7}"
           "  statuses")
     for current in args.operations.split(","):
-        best = None
-        for _round in range(args.rounds):
-            row = measure(app, start_response, signer, pool, rng, current, args.requests,
-                          backend)
-            best = row if best is None else tuple(map(min, zip(best, row, strict=True)))
-        wall, cpu, db_cpu, statements = best
+        statuses: dict[str, int] = {}  # over every round's timed requests
+        wall, cpu, db_cpu, statements = best_of(args.rounds, functools.partial(
+            measure, app, statuses, signer, pool, rng, current, args.requests, backend))
         n = args.requests
         print(f"{current:<12}{n:>9}{wall / n * 1000:>9.2f}{cpu / n * 1000:>9.2f}"
-              f"{db_cpu / n * 1000:>8.2f}{statements / n:>7.1f}  {statuses.get(current)}")
+              f"{db_cpu / n * 1000:>8.2f}{statements / n:>7.1f}  {statuses}")
         if args.profile == current:
             profiler = cProfile.Profile(time.process_time)
-            measure(app, start_response, signer, pool, rng, current, args.requests, backend,
-                    profiler)
+            measure(app, {}, signer, pool, rng, current, args.requests, backend, profiler)
             out = io.StringIO()
             pstats.Stats(profiler, stream=out).sort_stats(args.sort).print_stats(45)
             print(out.getvalue())
